@@ -1,0 +1,1 @@
+"""The embedded single-machine cluster: scheduler, executor and SQLite store."""
