@@ -1,0 +1,295 @@
+"""The embedded cluster's job records in SQLite, written by one thread with group commit.
+
+Every ``save`` and ``save_nowait`` queued while a transaction commits goes into the next one,
+so thousands of state changes per second cost a handful of commits. Jobs are serialised in the
+caller's thread (a snapshot of the mutable ``Job`` at that moment); the writer thread only
+touches SQLite, and readers run in worker threads: the event loop never waits on the database.
+
+WAL with ``synchronous=NORMAL`` survives a crash of this process (a committed transaction is in
+the WAL file, which the kernel keeps); ``FULL`` also survives power loss.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from slurmgate.domain.errors import BackendUnavailable, ConfigError
+from slurmgate.domain.jobs import ExitStatus, Job, JobState, NodeAllocation
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+_UNFINISHED = tuple(s.value for s in JobState if not s.is_finished)
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id INTEGER PRIMARY KEY,
+    array_job_id INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    end_time INTEGER NOT NULL,
+    last_update INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_array_job_id ON jobs (array_job_id);
+CREATE INDEX IF NOT EXISTS jobs_end_time ON jobs (end_time);
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+_UPSERT = "INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?, ?)"
+_Row = tuple[int, int, str, int, int, bytes]
+
+
+@dataclass
+class StoredState:
+    jobs: dict[int, Job]
+    #: Stored next id, never below the highest stored job id + 1 (1 for a new database);
+    #: the backend applies its own floor (``first_job_id``).
+    next_job_id: int
+
+
+def job_to_json(job: Job) -> bytes:
+    return orjson.dumps(job)
+
+
+def job_from_json(data: bytes | str) -> Job:
+    raw: dict[str, Any] = orjson.loads(data)
+    known = {f.name for f in dataclasses.fields(Job)}
+    # Unknown keys come from a newer slurmgate; dropping them beats refusing to start.
+    values = {k: v for k, v in raw.items() if k in known}
+    values["state"] = JobState(values["state"])
+    for name in ("exit_code", "derived_exit_code"):
+        if values.get(name) is not None:
+            values[name] = ExitStatus(values[name]["raw"])
+    values["allocations"] = [NodeAllocation(**a) for a in values.get("allocations", [])]
+    return Job(**values)
+
+
+def _row(job: Job) -> _Row:
+    return (
+        job.job_id,
+        job.array_job_id,
+        job.state.value,
+        job.end_time,
+        job.last_update,
+        job_to_json(job),
+    )
+
+
+@dataclass
+class _Item:
+    rows: list[_Row]
+    next_job_id: int | None
+    future: asyncio.Future[None] | None
+    loop: asyncio.AbstractEventLoop | None
+
+
+class JobStore:
+    def __init__(self, path: Path, *, synchronous: str = "NORMAL") -> None:
+        if synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+            raise ConfigError(f"invalid SQLite synchronous mode {synchronous!r}")
+        self._path = path
+        self._synchronous = synchronous.upper()
+        self._cond = threading.Condition()
+        self._queue: list[_Item] = []
+        self._closing = False
+        self._writer: threading.Thread | None = None
+        self._wconn: sqlite3.Connection | None = None
+        self._rconn: sqlite3.Connection | None = None
+        self._rlock = threading.Lock()
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    async def open(self, *, keep_finished_since: int) -> StoredState:
+        """Create or open the database and load what the cluster needs at start-up."""
+        state = await asyncio.to_thread(self._open_sync, keep_finished_since)
+        self._writer = threading.Thread(
+            target=self._write_loop, name="jobstore-writer", daemon=True
+        )
+        self._writer.start()
+        return state
+
+    async def save(self, jobs: Iterable[Job], *, next_job_id: int | None = None) -> None:
+        """Upsert ``jobs``; returns once they are committed."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        self._enqueue(_Item([_row(j) for j in jobs], next_job_id, future, loop))
+        await future
+
+    def save_nowait(self, jobs: Iterable[Job]) -> None:
+        """Queue ``jobs`` for the next group commit; failures are logged."""
+        self._enqueue(_Item([_row(j) for j in jobs], None, None, None))
+
+    async def flush(self) -> None:
+        """Wait until everything queued so far is committed."""
+        await self.save(())
+
+    async def load_jobs(self, job_id: int) -> list[Job]:
+        """A job by id, or every task of the array whose ``array_job_id`` is ``job_id``."""
+        rows = await asyncio.to_thread(
+            self._read,
+            "SELECT data FROM jobs WHERE job_id = ? OR array_job_id = ? ORDER BY job_id",
+            (job_id, job_id),
+        )
+        return [job_from_json(r[0]) for r in rows]
+
+    async def close(self) -> None:
+        if self._writer is None:
+            return
+        if not self._closing:
+            await self.flush()
+        with self._cond:
+            self._closing = True
+            self._cond.notify()
+        await asyncio.to_thread(self._writer.join)
+        self._writer = None
+        with self._rlock:
+            for conn in (self._wconn, self._rconn):
+                if conn is not None:
+                    conn.close()
+            self._wconn = self._rconn = None
+
+    # --- worker-thread side -------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, one per batch.
+        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout = 5000")
+        return conn
+
+    def _open_sync(self, keep_finished_since: int) -> StoredState:
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            self._wconn = self._connect()
+            mode = self._wconn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise ConfigError(f"job database {self._path}: cannot use WAL mode ({mode})")
+            self._wconn.execute(f"PRAGMA synchronous = {self._synchronous}")
+            self._wconn.executescript(_SCHEMA)
+            version = self._meta(self._wconn, "schema_version")
+            if version is None:
+                self._wconn.execute(
+                    "INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
+                )
+            elif version > SCHEMA_VERSION:
+                raise ConfigError(
+                    f"job database {self._path} has schema version {version}; this slurmgate "
+                    f"understands up to {SCHEMA_VERSION}"
+                )
+            self._rconn = self._connect()
+            marks = ",".join("?" * len(_UNFINISHED))
+            rows = self._wconn.execute(
+                f"SELECT data FROM jobs WHERE state IN ({marks}) "  # noqa: S608 - only '?' marks
+                f"UNION ALL SELECT data FROM jobs WHERE end_time >= ? AND state NOT IN ({marks})",
+                (*_UNFINISHED, keep_finished_since, *_UNFINISHED),
+            ).fetchall()
+            highest = self._wconn.execute("SELECT MAX(job_id) FROM jobs").fetchone()[0] or 0
+            stored_next = self._meta(self._wconn, "next_job_id") or 1
+            jobs = {job.job_id: job for job in (job_from_json(r[0]) for r in rows)}
+        except sqlite3.Error as exc:
+            self._close_quietly()
+            raise ConfigError(f"job database {self._path} is unusable: {exc}") from exc
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            self._close_quietly()
+            raise ConfigError(f"job database {self._path} holds an unreadable job: {exc}") from exc
+        except ConfigError:
+            self._close_quietly()
+            raise
+        return StoredState(jobs=jobs, next_job_id=max(stored_next, highest + 1))
+
+    def _close_quietly(self) -> None:
+        for conn in (self._wconn, self._rconn):
+            if conn is not None:
+                conn.close()
+        self._wconn = self._rconn = None
+
+    @staticmethod
+    def _meta(conn: sqlite3.Connection, key: str) -> int | None:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def _read(self, sql: str, params: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        with self._rlock:
+            if self._rconn is None:
+                raise BackendUnavailable(f"job database {self._path} is closed")
+            try:
+                return self._rconn.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise BackendUnavailable(f"job database {self._path}: {exc}") from exc
+
+    def _enqueue(self, item: _Item) -> None:
+        with self._cond:
+            if self._closing or self._writer is None:
+                raise BackendUnavailable(f"job database {self._path} is closed")
+            self._queue.append(item)
+            self._cond.notify()
+
+    def _write_loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._closing:
+                    self._cond.wait()
+                batch, self._queue = self._queue, []
+                if not batch and self._closing:
+                    return
+            error = self._commit(batch)
+            self._resolve(batch, error)
+
+    def _commit(self, batch: list[_Item]) -> Exception | None:
+        assert self._wconn is not None  # noqa: S101 - open() sets it before starting us
+        # Later saves of the same job win; one row per job keeps the transaction small.
+        rows = {row[0]: row for item in batch for row in item.rows}
+        next_ids = [item.next_job_id for item in batch if item.next_job_id is not None]
+        if not rows and not next_ids:
+            return None
+        try:
+            self._wconn.execute("BEGIN IMMEDIATE")
+            try:
+                self._wconn.executemany(_UPSERT, rows.values())
+                if next_ids:
+                    self._wconn.execute(
+                        "INSERT INTO meta VALUES ('next_job_id', ?) ON CONFLICT (key) "
+                        "DO UPDATE SET value = MAX(value, excluded.value)",
+                        (max(next_ids),),
+                    )
+                self._wconn.execute("COMMIT")
+            except BaseException:
+                if self._wconn.in_transaction:
+                    self._wconn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            log.error("job database %s: commit of %d jobs failed: %s", self._path, len(rows), exc)
+            return BackendUnavailable(f"job database {self._path}: cannot save jobs: {exc}")
+        return None
+
+    @staticmethod
+    def _resolve(batch: list[_Item], error: Exception | None) -> None:
+        by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
+        for item in batch:
+            if item.future is not None and item.loop is not None:
+                by_loop.setdefault(item.loop, []).append(item.future)
+        for loop, futures in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_settle, futures, error)
+            except RuntimeError:  # the loop closed while we committed: nobody waits any more
+                pass
+
+
+def _settle(futures: list[asyncio.Future[None]], error: Exception | None) -> None:
+    for future in futures:
+        if future.done():  # the awaiting task was cancelled
+            continue
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)
