@@ -1,0 +1,15 @@
+"""Authentication: the HS256 key, Slurm's JWTs, and who a request acts as."""
+
+from slurmgate.auth.authenticate import authenticate
+from slurmgate.auth.keys import ensure_key, load_key
+from slurmgate.auth.tokens import INFINITE_LIFESPAN, Claims, TokenVerifier, mint
+
+__all__ = [
+    "INFINITE_LIFESPAN",
+    "Claims",
+    "TokenVerifier",
+    "authenticate",
+    "ensure_key",
+    "load_key",
+    "mint",
+]

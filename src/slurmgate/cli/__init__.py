@@ -1,0 +1,1 @@
+"""The ``slurmgate`` command: ``serve``, ``token`` and ``version``."""

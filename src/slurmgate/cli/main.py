@@ -1,0 +1,48 @@
+"""Entry point of the ``slurmgate`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from slurmgate import __version__
+from slurmgate.cli import serve_cmd, token_cmd
+from slurmgate.cli.common import EXIT_USAGE, CommandError, report
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="slurmgate",
+        description="A slurmrestd-compatible REST gateway for Slurm.",
+    )
+    parser.add_argument("-V", "--version", action="version", version=f"slurmgate {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    serve_cmd.add_parser(commands)
+    token_cmd.add_parser(commands)
+    commands.add_parser("version", help="print the version", description="Print the version.")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "serve":
+            return serve_cmd.run(args)
+        if args.command == "token":
+            return token_cmd.run(args)
+        if args.command == "version":
+            print(f"slurmgate {__version__}")
+            return 0
+    except CommandError as exc:
+        report(exc.message)
+        return exc.status
+    except KeyboardInterrupt:
+        return 130
+    parser.print_help(sys.stderr)
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
