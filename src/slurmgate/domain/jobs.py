@@ -139,6 +139,43 @@ class JobSpec:
     mail_user: str | None = None
     required_nodes: str | None = None
     excluded_nodes: str | None = None
+    # The rest of sbatch's options that slurmrestd v0.0.36-v0.0.38 accept; a real-cluster
+    # backend passes them on, the embedded cluster may ignore those it cannot honour.
+    exclusive_scope: str | None = None  # "user" or "mcs" (--exclusive=user|mcs)
+    account_gather_frequency: str | None = None
+    batch_features: str | None = None
+    burst_buffer: str | None = None
+    cluster_constraint: str | None = None
+    container: str | None = None
+    core_specification: int | None = None
+    thread_specification: int | None = None
+    sockets_per_node: int | None = None
+    cores_per_socket: int | None = None
+    threads_per_core: int | None = None
+    tasks_per_core: int | None = None
+    tasks_per_socket: int | None = None
+    cpu_binding: str | None = None
+    cpu_binding_hint: str | None = None
+    cpu_frequency: str | None = None
+    memory_binding: str | None = None
+    distribution: str | None = None
+    gpus: str | None = None
+    gpus_per_node: str | None = None
+    gpus_per_socket: str | None = None
+    gpus_per_task: str | None = None
+    cpus_per_gpu: int | None = None
+    memory_per_gpu: int | None = None
+    gpu_binding: str | None = None
+    gpu_frequency: str | None = None
+    gres_flags: str | None = None
+    delay_boot: int | None = None  # seconds
+    get_user_environment: bool | None = None
+    mcs_label: str | None = None
+    minimum_nodes: bool | None = None
+    no_kill: bool | None = None
+    prefer: str | None = None
+    spread_job: bool | None = None
+    wait_all_nodes: bool | None = None
 
 
 @dataclass(slots=True)
@@ -229,6 +266,8 @@ class Job:
     submit_time: int = 0
     eligible_time: int = 0
     accrue_time: int = 0
+    #: Earliest start the user asked for (Unix seconds, 0 = none).
+    begin_time: int = 0
     start_time: int = 0
     end_time: int = 0
     suspend_time: int = 0

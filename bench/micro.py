@@ -1,0 +1,81 @@
+"""In-process costs on the hot paths: rendering job lists, verifying tokens, scheduling.
+
+Usage: python bench/micro.py
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from slurmgate.api.versions import VERSIONS
+from slurmgate.auth.tokens import TokenVerifier, mint
+from slurmgate.backends.base import ClusterInfo
+from slurmgate.backends.local.scheduler import NodeResources, plan
+from slurmgate.domain import Job, JobState, NodeAllocation, Partition
+
+INFO = ClusterInfo("bench", (22, 5, 8))
+
+
+def best_of(rounds: int, action: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        action()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def jobs(count: int, state: JobState) -> list[Job]:
+    now = int(time.time())
+    return [
+        Job(
+            job_id=i + 1,
+            name=f"job{i}",
+            user_id=1000,
+            user_name="alice",
+            group_id=1000,
+            state=state,
+            partition="debug",
+            submit_time=now,
+            priority=4_000_000 - i,
+            time_limit=60,
+            cpus=1,
+            node_count=1,
+            memory_per_cpu=100,
+            nodes="node1" if state is JobState.RUNNING else "",
+            allocations=[NodeAllocation("node1", 1, 100)] if state is JobState.RUNNING else [],
+            start_time=now if state is JobState.RUNNING else 0,
+        )
+        for i in range(count)
+    ]
+
+
+def main() -> None:
+    running = jobs(1000, JobState.RUNNING)
+    print(f"{'measure':<48}{'best ms':>10}")
+    for name, version in VERSIONS.items():
+        ms = best_of(5, lambda v=version: v.jobs(running, INFO)) * 1000  # type: ignore[misc]
+        print(f"{'render 1,000 jobs ' + name:<48}{ms:>10.2f}")
+
+    key = b"k" * 64
+    verifier = TokenVerifier(key)
+    token = mint(key, "alice", 600)
+    verifier.verify(token)
+    hit = best_of(5, lambda: [verifier.verify(token) for _ in range(10_000)]) / 10_000
+    print(f"{'verify a token (cache hit), per call':<48}{hit * 1000:>10.4f}")
+    fresh = [mint(key, f"user{i}", 600) for i in range(2000)]
+    cold = TokenVerifier(key, cache_size=1)
+    miss = best_of(1, lambda: [cold.verify(t) for t in fresh]) / len(fresh)
+    print(f"{'verify a token (cache miss), per call':<48}{miss * 1000:>10.4f}")
+
+    pending = {j.job_id: j for j in jobs(10_000, JobState.PENDING)}
+    nodes = [NodeResources("node1", 2, 8000, frozenset(), True)]
+    partitions = {"debug": Partition(name="debug", nodes="node1", node_names=["node1"])}
+    now = int(time.time())
+    ms = best_of(5, lambda: plan(now, nodes, partitions, pending)) * 1000
+    print(f"{'scheduling pass, 10,000 pending jobs':<48}{ms:>10.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+"""slurmgate's own OpenAPI 3.0 document, built from the schemas the versions declare.
+
+The paths and component names are those of slurmrestd 22.05 (``/slurm/v0.0.38/jobs``,
+``v0.0.38_jobs_response``), so clients generated from either document agree; operation ids are
+made unique per version (the daemon's v0.0.36 and v0.0.37 share theirs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from slurmgate.api.versions import VERSIONS, ApiVersion
+
+_JSON = "application/json"
+
+# operation -> (method, path, summary, request schema, response schema)
+_OPERATIONS: dict[str, tuple[str, str, str, str | None, str | None]] = {
+    "diag": ("get", "/diag", "get diagnostics", None, "diag"),
+    "ping": ("get", "/ping", "ping test", None, "pings"),
+    "jobs": ("get", "/jobs", "get list of jobs", None, "jobs_response"),
+    "job_get": ("get", "/job/{job_id}", "get job info", None, "jobs_response"),
+    "job_update": ("post", "/job/{job_id}", "update job", "job_properties", None),
+    "job_cancel": ("delete", "/job/{job_id}", "cancel or signal job", None, None),
+    "job_submit": (
+        "post",
+        "/job/submit",
+        "submit new job",
+        "job_submission",
+        "job_submission_response",
+    ),
+    "nodes": ("get", "/nodes", "get all node info", None, "nodes_response"),
+    "node": ("get", "/node/{node_name}", "get node info", None, "nodes_response"),
+    "partitions": ("get", "/partitions", "get all partition info", None, "partitions_response"),
+    "partition": (
+        "get",
+        "/partition/{partition_name}",
+        "get partition info",
+        None,
+        "partitions_response",
+    ),
+    "reservations": (
+        "get",
+        "/reservations",
+        "get all reservation info",
+        None,
+        "reservations_response",
+    ),
+    "reservation": (
+        "get",
+        "/reservation/{reservation_name}",
+        "get reservation info",
+        None,
+        "reservations_response",
+    ),
+    "licenses": ("get", "/licenses", "get all Slurm tracked license info", None, "licenses"),
+}
+
+# Listings that take ``?update_time=`` (from v0.0.37 on).
+_UPDATE_TIME = frozenset(
+    {"jobs", "nodes", "partitions", "partition", "reservations", "reservation"}
+)
+
+
+def _ref(version: str, name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{version}_{name}"}
+
+
+def _resolve(schema: Any, version: str) -> Any:
+    """A copy of ``schema`` whose short references point into the version's components."""
+    if isinstance(schema, dict):
+        if set(schema) == {"$ref"}:
+            return _ref(version, schema["$ref"])
+        return {k: _resolve(v, version) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [_resolve(v, version) for v in schema]
+    return schema
+
+
+def _content(version: str, name: str) -> dict[str, Any]:
+    return {_JSON: {"schema": _ref(version, name)}}
+
+
+def _parameters(version: ApiVersion, operation: str, path: str) -> list[dict[str, Any]]:
+    params: list[dict[str, Any]] = []
+    for segment in path.split("/"):
+        if segment.startswith("{"):
+            name = segment[1:-1]
+            # v0.0.36 takes a numeric job id; later versions any job id string ("12_3").
+            numeric = name == "job_id" and version.name == "v0.0.36"
+            kind = {"type": "integer", "format": "int64"} if numeric else {"type": "string"}
+            params.append({"name": name, "in": "path", "required": True, "schema": kind})
+    if operation == "job_cancel":
+        params.append(
+            {
+                "name": "signal",
+                "in": "query",
+                "description": "signal to send to job (name or number); default KILL",
+                "required": False,
+                "schema": _ref(version.name, "signal"),
+            }
+        )
+    if operation in _UPDATE_TIME and version.name != "v0.0.36":
+        params.append(
+            {
+                "name": "update_time",
+                "in": "query",
+                "description": "only return records changed since this Unix time",
+                "required": False,
+                "schema": {"type": "integer", "format": "int64"},
+            }
+        )
+    return params
+
+
+def _operation(version: ApiVersion, operation: str) -> tuple[str, str, dict[str, Any]]:
+    method, path, summary, request, response = _OPERATIONS[operation]
+    op: dict[str, Any] = {
+        "tags": ["slurm"],
+        "operationId": f"slurm_{version.name.replace('.', '_')}_{operation}",
+        "summary": summary,
+    }
+    if version.deprecated:
+        op["deprecated"] = True
+    params = _parameters(version, operation, path)
+    if params:
+        op["parameters"] = params
+    if request:
+        op["requestBody"] = {"required": True, "content": _content(version.name, request)}
+    ok: dict[str, Any] = {"description": "success"}
+    if response:
+        ok["content"] = _content(version.name, response)
+    # Failures keep the envelope of the operation's response (with ``errors`` filled in).
+    failed = {"description": "failure; see errors", "content": ok.get("content", {})}
+    op["responses"] = {"200": ok, "default": failed if response else {"description": "failure"}}
+    return method, f"/slurm/{version.name}{path}", op
+
+
+def build_openapi(versions: Mapping[str, ApiVersion] | None = None) -> dict[str, Any]:
+    """The whole document for ``versions`` (all served versions by default)."""
+    served = VERSIONS if versions is None else versions
+    paths: dict[str, dict[str, Any]] = {}
+    schemas: dict[str, Any] = {}
+    for version in served.values():
+        for name, schema in version.schemas.items():
+            schemas[f"{version.name}_{name}"] = _resolve(schema, version.name)
+        for operation in sorted(version.operations()):
+            method, path, op = _operation(version, operation)
+            paths.setdefault(path, {})[method] = op
+    for path in ("/openapi", "/openapi.json", "/openapi/v3"):
+        paths[path] = {
+            "get": {
+                "tags": ["openapi"],
+                "summary": "Retrieve OpenAPI Specification",
+                "responses": {"200": {"description": "OpenAPI Specification"}},
+            }
+        }
+    return {
+        "openapi": "3.0.2",
+        "info": {
+            "title": "Slurm Rest API",
+            "description": "API to access and control Slurm (served by slurmgate).",
+            "license": {
+                "name": "Apache 2.0",
+                "url": "https://www.apache.org/licenses/LICENSE-2.0.html",
+            },
+            "version": max(served) if served else "",
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"user": [], "token": []}],
+        "tags": [
+            {"name": "slurm", "description": "methods that query slurmctld"},
+            {"name": "openapi", "description": "methods that query for OpenAPI specifications"},
+        ],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "user": {"type": "apiKey", "name": "X-SLURM-USER-NAME", "in": "header"},
+                "token": {"type": "apiKey", "name": "X-SLURM-USER-TOKEN", "in": "header"},
+            },
+            "schemas": schemas,
+        },
+    }
