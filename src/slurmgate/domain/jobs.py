@@ -227,9 +227,7 @@ class JobUpdate:
 
     def changed_fields(self) -> dict[str, object]:
         return {
-            name: value
-            for name in self.__slots__
-            if (value := getattr(self, name)) is not None
+            name: value for name in self.__slots__ if (value := getattr(self, name)) is not None
         }
 
 

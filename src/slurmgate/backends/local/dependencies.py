@@ -18,9 +18,12 @@ from slurmgate.domain.errors import InvalidRequest
 from slurmgate.domain.jobs import Job, JobState
 from slurmgate.domain.slurm_errno import ESLURM_DEPENDENCY
 
+#: Slurm's job ids, task ids and minutes are 32-bit unsigned.
+_UINT32 = 2**32
+
 KINDS = frozenset({"after", "afterany", "afterok", "afternotok", "aftercorr", "singleton"})
 
-_TARGET = re.compile(r"^(\d+)(?:_(\d+|\*))?(?:\+(\d+))?$")
+_TARGET = re.compile(r"^(\d+)(?:_(\d+|\*))?(?:\+(\d+))?$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -87,10 +90,14 @@ def _parse_item(part: str, text: str) -> list[Dependency]:
     result = []
     for target in targets:
         match = _TARGET.match(target)
-        if match is None or int(match.group(1)) == 0:
+        if match is None or not 0 < int(match.group(1)) < _UINT32:
             raise _invalid(text, f"{target!r} is not a job id")
         task = match.group(2)
         delay = match.group(3)
+        if (task not in (None, "*") and int(task) >= _UINT32) or (
+            delay is not None and int(delay) >= _UINT32
+        ):
+            raise _invalid(text, f"{target!r} holds a number too large for Slurm")
         if delay is not None and kind != "after":
             raise _invalid(text, f"only 'after' takes a delay ({target!r})")
         result.append(

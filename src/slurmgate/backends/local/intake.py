@@ -1,0 +1,154 @@
+"""Taking in a submission: checks that need the job table, numbering, persistence, queueing.
+
+The per-job checks and defaults are ``submission.SubmissionRules``; this module adds what needs
+the cluster's state (dependency targets, MaxJobCount), gives out job ids (never reused: the
+next id is committed with the jobs) and returns only once the store has committed the jobs
+and their script is on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from slurmgate.backends.local.arrays import format_task_ids
+from slurmgate.backends.local.dependencies import Dependency
+from slurmgate.backends.local.payloads import Payload
+from slurmgate.backends.local.submission import Draft
+from slurmgate.domain import (
+    InvalidRequest,
+    Job,
+    JobSubmission,
+    Principal,
+    SubmitResult,
+    UnprocessableRequest,
+)
+from slurmgate.domain.slurm_errno import ESLURM_DEPENDENCY, ESLURM_MAX_JOB_COUNT
+
+if TYPE_CHECKING:
+    from slurmgate.backends.local.backend import LocalBackend
+
+
+def _drafts(
+    b: LocalBackend, principal: Principal, submission: JobSubmission, is_admin: bool, now: int
+) -> list[Draft]:
+    owner = b.rules.owner(principal)
+    return [
+        b.rules.draft(
+            principal,
+            owner,
+            spec,
+            is_admin=is_admin,
+            runs_script=i == 0,
+            heterogeneous=submission.is_heterogeneous,
+            now=now,
+        )
+        for i, spec in enumerate(submission.jobs)
+    ]
+
+
+async def submit_jobs(
+    b: LocalBackend, principal: Principal, submission: JobSubmission
+) -> SubmitResult:
+    """Validate, number, persist and queue a submission; returns once the store committed it."""
+    if not submission.jobs:
+        raise InvalidRequest("The submission holds no job description")
+    is_admin = b.is_admin(principal)
+    now = int(time.time())
+    # passwd lookups may go to the network (NSS): keep them off the event loop.
+    drafts = await asyncio.to_thread(_drafts, b, principal, submission, is_admin, now)
+    for draft in drafts:
+        if draft.dependency is not None:
+            await check_dependency_targets(b, draft.dependency.items)
+    count = sum(d.job_count for d in drafts)
+    if len(b.jobs) + b.in_flight_jobs + count > b.settings.max_job_count:
+        raise UnprocessableRequest(
+            f"MaxJobCount limit reached: {b.settings.max_job_count} jobs",
+            error_number=ESLURM_MAX_JOB_COUNT,
+            error="MaxJobCount limit reached",
+        )
+    first = b.next_job_id
+    b.next_job_id += count
+    jobs = materialize(b, drafts, first)
+    lead = drafts[0]
+    payload = Payload(lead.script, lead.environment, lead.argv, lead.append)
+    b.in_flight_jobs += count
+    # Shielded: once ids are given out, a caller that goes away must not leave a committed
+    # job without its script, or a script without its job.
+    await asyncio.shield(asyncio.ensure_future(_persist(b, first, payload, jobs)))
+    return SubmitResult(job_id=first, step_id="batch")
+
+
+async def _persist(b: LocalBackend, first: int, payload: Payload, jobs: list[Job]) -> None:
+    try:
+        await asyncio.to_thread(b.payloads.write, first, payload)
+        await b.store.save(jobs, next_job_id=b.next_job_id)
+    except BaseException:
+        await asyncio.to_thread(b.payloads.remove, first)
+        raise
+    finally:
+        b.in_flight_jobs -= len(jobs)
+    for job in jobs:
+        b.index(job)
+    b.last_change = max(b.last_change, int(time.time()))
+    b.diag.jobs_submitted += len(jobs)
+    b.wake()
+
+
+def materialize(b: LocalBackend, drafts: list[Draft], first: int) -> list[Job]:
+    """One record per job: array tasks and het components get consecutive ids from ``first``."""
+    jobs: list[Job] = []
+    next_id = first
+    het_last = first + len(drafts) - 1
+    for offset, draft in enumerate(drafts):
+        spec_priority = draft.priority
+        template = draft.template
+        held = template.state_reason in ("JobHeldUser", "JobHeldAdmin")
+        if held:
+            priority = 0
+        elif spec_priority:
+            priority = spec_priority
+        else:
+            priority = b.priority_basic.next(template.nice)
+        task_ids: list[int | None] = (
+            list(draft.array.task_ids) if draft.array is not None else [None]
+        )
+        for task_id in task_ids:
+            job = copy.deepcopy(template)
+            job.job_id = next_id
+            job.priority = priority
+            if task_id is not None and draft.array is not None:
+                job.array_job_id = first
+                job.array_task_id = task_id
+                job.array_max_tasks = draft.array.max_running
+                if next_id == first:
+                    job.array_task_string = format_task_ids(
+                        draft.array.task_ids, draft.array.max_running
+                    )
+            if len(drafts) > 1:
+                job.het_job_id = first
+                job.het_job_offset = offset
+                job.het_job_id_set = f"{first}-{het_last}"
+            jobs.append(job)
+            next_id += 1
+    return jobs
+
+
+async def check_dependency_targets(b: LocalBackend, items: Iterable[Dependency]) -> None:
+    """Every job a dependency names must exist (in memory or in the store)."""
+    for item in items:
+        target = item.job_id
+        if item.kind == "singleton" or target == 0:
+            continue
+        if target in b.jobs or target in b.arrays:
+            continue
+        if await b.load_stored(target):
+            continue
+        raise InvalidRequest(
+            f"Job dependency problem: job {target} does not exist",
+            error_number=ESLURM_DEPENDENCY,
+            error="Job dependency problem",
+        )

@@ -1,0 +1,220 @@
+"""``update_job`` for the embedded cluster, with slurmctld's rules for who may change what.
+
+- the owner or an administrator may update a job; an array's job id updates every unfinished
+  task, a heterogeneous leader's id every component;
+- a user may only lower a time limit; only an administrator may set a priority other than 0
+  (priority 0 holds the job) or a negative nice value; a user cannot release a job an
+  administrator held;
+- partition, dependency, begin time, size, memory, constraints and output paths change only
+  while the job is pending;
+- a running job's time limit timer is re-armed with the new limit; a released job gets a fresh
+  priority/basic priority, as in Slurm.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import TYPE_CHECKING
+
+from slurmgate.backends.local.control import check_owner, not_found
+from slurmgate.backends.local.dependencies import parse_dependency
+from slurmgate.backends.local.intake import check_dependency_targets
+from slurmgate.backends.local.sizing import apply_resources, check_fits
+from slurmgate.domain import (
+    Conflict,
+    Job,
+    JobState,
+    JobStateReason,
+    JobUpdate,
+    Partition,
+    PermissionDenied,
+    Principal,
+)
+from slurmgate.domain.slurm_errno import (
+    ESLURM_ACCESS_DENIED,
+    ESLURM_JOB_FINISHED,
+    ESLURM_JOB_NOT_PENDING,
+)
+
+if TYPE_CHECKING:
+    from slurmgate.backends.local.backend import LocalBackend
+
+_PENDING_ONLY = frozenset(
+    {
+        "hold",
+        "partition",
+        "dependency",
+        "begin_time",
+        "min_nodes",
+        "max_nodes",
+        "tasks",
+        "cpus_per_task",
+        "memory_per_node",
+        "memory_per_cpu",
+        "constraints",
+        "standard_output",
+        "standard_error",
+    }
+)
+_HELD = (JobStateReason.JOB_HELD_USER, JobStateReason.JOB_HELD_ADMIN)
+
+
+def _finished(job_id: int) -> Conflict:
+    return Conflict(
+        f"Job {job_id} has already finished",
+        error_number=ESLURM_JOB_FINISHED,
+        error="Job has already finished",
+    )
+
+
+def _denied(principal: Principal, what: str) -> PermissionDenied:
+    return PermissionDenied(
+        f"User {principal.user_name!r} may not {what}",
+        error_number=ESLURM_ACCESS_DENIED,
+        error="Access/permission denied",
+    )
+
+
+async def apply_update(
+    b: LocalBackend, principal: Principal, job_id: int, update: JobUpdate
+) -> None:
+    targets = b.targets(job_id)
+    if not targets:
+        stored = await b.load_stored(job_id)
+        if not stored:
+            raise not_found(job_id)
+        check_owner(b, principal, stored)
+        raise _finished(job_id)
+    check_owner(b, principal, targets)
+    active = [t for t in targets if not t.state.is_finished]
+    if not active:
+        raise _finished(job_id)
+    changes = update.changed_fields()
+    if not changes:
+        return
+    is_admin = b.is_admin(principal)
+    if _PENDING_ONLY & changes.keys() and any(t.state is not JobState.PENDING for t in active):
+        raise Conflict(
+            f"Job {job_id} is no longer pending execution",
+            error_number=ESLURM_JOB_NOT_PENDING,
+            error="Job is no longer pending execution",
+        )
+    # Everything is checked before anything changes: an update applies whole or not at all.
+    b.rules.check_priority(principal, is_admin=is_admin, priority=update.priority, nice=update.nice)
+    if update.time_limit is not None and not is_admin:
+        for job in active:
+            if job.time_limit is None or update.time_limit > job.time_limit:
+                raise _denied(principal, "raise the time limit of a job")
+    if update.hold is False and not is_admin:
+        if any(t.state_reason == JobStateReason.JOB_HELD_ADMIN for t in active):
+            raise _denied(principal, "release a job held by an administrator")
+    partition = b.rules.partition_for(update.partition) if update.partition else None
+    dependency = parse_dependency(update.dependency) if update.dependency else None
+    if dependency is not None:
+        await check_dependency_targets(b, dependency.items)
+    for job in active:
+        _resize(b, job, update, partition)
+    for job in active:
+        _apply(b, job, update, is_admin=is_admin)
+        b.touch(job)
+        if job.state is JobState.RUNNING and update.time_limit is not None:
+            b.control.arm_time_limit(job)
+    b.wake()
+
+
+def _resize(b: LocalBackend, job: Job, update: JobUpdate, partition: Partition | None) -> None:
+    """Check and apply size and partition changes of a pending job; raises if it cannot fit.
+
+    Called for every target before any is changed, so a refusal leaves all of them as they were.
+    """
+    keys = {
+        "partition",
+        "min_nodes",
+        "tasks",
+        "cpus_per_task",
+        "memory_per_node",
+        "memory_per_cpu",
+        "constraints",
+    }
+    if not keys & update.changed_fields().keys():
+        return
+    target = partition or b.rules.partition_for(job.partition)
+    trial = dataclasses.replace(job, allocations=list(job.allocations), flags=list(job.flags))
+    if update.constraints is not None:
+        trial.features = update.constraints
+    apply_resources(
+        b.layout,
+        trial,
+        target,
+        nodes=update.min_nodes if update.min_nodes is not None else job.node_count,
+        tasks=update.tasks if update.tasks is not None else job.tasks,
+        tasks_per_node=job.tasks_per_node,
+        cpus_per_task=update.cpus_per_task,
+        min_cpus_per_node=None,
+        memory_per_node=update.memory_per_node,
+        memory_per_cpu=update.memory_per_cpu,
+    )
+    check_fits(b.layout, trial, target)
+    job.partition = target.name
+    for name in (
+        "node_count",
+        "tasks",
+        "cpus_per_task",
+        "minimum_cpus_per_node",
+        "cpus",
+        "memory_per_node",
+        "memory_per_cpu",
+        "tres_req_str",
+        "billable_tres",
+        "features",
+    ):
+        setattr(job, name, getattr(trial, name))
+
+
+def _apply(b: LocalBackend, job: Job, update: JobUpdate, *, is_admin: bool) -> None:
+    pending = job.state is JobState.PENDING
+    for name in (
+        "name",
+        "comment",
+        "account",
+        "qos",
+        "wckey",
+        "requeue",
+        "deadline",
+        "time_minimum",
+        "max_nodes",
+    ):
+        value = getattr(update, name)
+        if value is not None:
+            setattr(job, name, value)
+    if update.time_limit is not None:
+        job.time_limit = update.time_limit
+    if pending and update.begin_time is not None:
+        job.begin_time = update.begin_time
+    if pending and update.dependency is not None:
+        job.dependency = update.dependency
+    cwd = job.current_working_directory
+    if pending and update.standard_output is not None:
+        job.standard_output = os.path.join(cwd, update.standard_output)
+    if pending and update.standard_error is not None:
+        job.standard_error = os.path.join(cwd, update.standard_error)
+    if update.nice is not None and update.nice != job.nice:
+        if job.priority > 0:
+            job.priority = max(job.priority + job.nice - update.nice, 1)
+        job.nice = update.nice
+    hold = update.hold
+    if update.priority == 0:
+        hold = True
+    if hold is True and pending:
+        job.priority = 0
+        job.state_reason = (
+            JobStateReason.JOB_HELD_ADMIN if is_admin else JobStateReason.JOB_HELD_USER
+        )
+    elif update.priority is not None and update.priority > 0:
+        job.priority = update.priority
+        if pending and job.state_reason in _HELD:
+            job.state_reason = JobStateReason.NONE
+    elif hold is False and pending and job.priority == 0:
+        job.priority = b.priority_basic.next(job.nice)
+        job.state_reason = JobStateReason.NONE
