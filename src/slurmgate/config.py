@@ -7,18 +7,38 @@ variables (``SLURMGATE_LOCAL__KILL_WAIT=5``).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from slurmgate.domain.errors import ConfigError
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def _slurm_name(value: str) -> str:
+    if not _NAME.match(value):
+        raise ValueError(f"{value!r} may hold only letters, digits, '_', '.', '-'")
+    return value
+
+
+#: A node, partition or reservation name as Slurm accepts it.
+SlurmName = Annotated[str, AfterValidator(_slurm_name)]
 
 
 class _Strict(BaseModel):
@@ -28,24 +48,21 @@ class _Strict(BaseModel):
 class NodeConfig(_Strict):
     """A node of the embedded cluster. All nodes run their jobs on this machine."""
 
-    name: str
+    name: SlurmName
     cpus: int = Field(ge=1)
     #: MiB of memory the scheduler may hand out.
     memory: int = Field(ge=1)
     features: list[str] = []
     sockets: int = Field(default=1, ge=1)
     threads_per_core: int = Field(default=1, ge=1)
-
-    @field_validator("name")
-    @classmethod
-    def _valid_name(cls, value: str) -> str:
-        if not _NAME.match(value):
-            raise ValueError(f"node name {value!r} may hold only letters, digits, '_', '.', '-'")
-        return value
+    #: DOWN and DRAIN nodes run no new jobs (slurm.conf's State=).
+    state: Literal["UP", "DOWN", "DRAIN"] = "UP"
+    #: Why the node is DOWN or DRAIN, shown as the node's reason.
+    reason: str = ""
 
 
 class PartitionConfig(_Strict):
-    name: str
+    name: SlurmName
     #: Node names, or ["ALL"].
     nodes: list[str] = ["ALL"]
     default: bool = False
@@ -59,16 +76,9 @@ class PartitionConfig(_Strict):
     #: MiB per allocated CPU when a job asks for no memory; None = node memory / node CPUs.
     default_memory_per_cpu: int | None = Field(default=None, ge=1)
 
-    @field_validator("name")
-    @classmethod
-    def _valid_name(cls, value: str) -> str:
-        if not _NAME.match(value):
-            raise ValueError(f"partition name {value!r} is not a valid Slurm name")
-        return value
-
 
 class ReservationConfig(_Strict):
-    name: str
+    name: SlurmName
     nodes: list[str] = ["ALL"]
     #: Unix seconds.
     start_time: int
@@ -104,6 +114,18 @@ class LocalSettings(_Strict):
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
 
 
+class SigningKey(_Strict):
+    """One HS256 key among several; tokens name it in their header's ``kid``."""
+
+    kid: str = Field(min_length=1)
+    path: Path
+    #: Unix time after which tokens signed with this key are refused (its grace period's end);
+    #: None = accepted for good.
+    retire_after: int | None = None
+    #: The key new tokens are signed with (at most one may say so).
+    primary: bool = False
+
+
 class AuthSettings(_Strict):
     #: HS256 key file in Slurm's jwt_hs256.key format. None: <state_dir>/jwt_hs256.key,
     #: created on first start by the embedded backend.
@@ -112,6 +134,139 @@ class AuthSettings(_Strict):
     admins: list[str] = ["root"]
     #: Seconds a token from ``slurmgate token`` lives when no lifespan is given.
     default_lifespan: int = Field(default=1800, ge=1)
+    #: Longest lifespan (exp - iat) accepted or minted, as Slurm's max_token_lifespan;
+    #: None = no maximum.
+    max_lifespan: int | None = Field(default=None, ge=1)
+    #: Extra HS256 keys chosen by the token header's ``kid``, for rotation.
+    keys: list[SigningKey] = []
+    #: JWKS file of an OIDC provider whose RS256 tokens are accepted.
+    jwks_file: Path | None = None
+    #: Claim naming the user in JWKS (OIDC) tokens; Slurm's ``userclaimfield``.
+    user_claim: str = "sun"
+    #: Seconds of clock skew tolerated on exp/nbf/iat.
+    leeway: int = Field(default=0, ge=0, le=300)
+    #: SQLite file of revoked tokens. None: <state_dir>/revocations.db.
+    revocation_db: Path | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AuthSettings:
+        if self.max_lifespan is not None and self.default_lifespan > self.max_lifespan:
+            raise ValueError(
+                f"default_lifespan ({self.default_lifespan}) exceeds max_lifespan "
+                f"({self.max_lifespan})"
+            )
+        kids = [key.kid for key in self.keys]
+        repeated = sorted({kid for kid in kids if kids.count(kid) > 1})
+        if repeated:
+            raise ValueError(f"keys: kid {', '.join(repeated)} is used more than once")
+        primaries = [key.kid for key in self.keys if key.primary]
+        if len(primaries) > 1:
+            raise ValueError(f"keys: only one key may be primary, not {', '.join(primaries)}")
+        for key in self.keys:
+            if key.primary and key.retire_after is not None:
+                raise ValueError(f"keys: the primary key {key.kid} cannot have retire_after")
+        if not self.user_claim:
+            raise ValueError("user_claim must name a claim")
+        return self
+
+
+class TlsSettings(_Strict):
+    """HTTPS. Off unless both ``cert`` and ``key`` are set. TLS 1.2 is the minimum."""
+
+    cert: Path | None = None
+    key: Path | None = None
+    #: CA bundle to verify client certificates with; enables client-certificate checks.
+    client_ca: Path | None = None
+    #: With ``client_ca``: refuse clients without a valid certificate (else only verify those
+    #: that present one).
+    require_client_cert: bool = True
+
+    @model_validator(mode="after")
+    def _complete(self) -> TlsSettings:
+        if (self.cert is None) != (self.key is None):
+            raise ValueError("tls.cert and tls.key must be set together")
+        if self.client_ca is not None and self.cert is None:
+            raise ValueError("tls.client_ca needs tls.cert and tls.key")
+        return self
+
+
+class NetworkSettings(_Strict):
+    #: Client networks (CIDR) allowed to connect; empty = every network.
+    allow: list[str] = []
+    #: Proxies (CIDR) whose X-Forwarded-For is believed; nobody else's is. "unix" trusts
+    #: peers on the unix socket (a proxy on the same host).
+    trusted_proxies: list[str] = []
+    #: Browser origins allowed by CORS; none by default. ["*"] allows every origin.
+    cors_origins: list[str] = []
+
+    @field_validator("allow", "trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        for entry in value:
+            if entry == "unix" and info.field_name == "trusted_proxies":
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not a network (CIDR such as 10.0.0.0/8)") from None
+        return value
+
+
+class RateLimitSettings(_Strict):
+    """Token buckets, in the ``limits`` notation ("20/second", "600/minute;20/second")."""
+
+    enabled: bool = False
+    per_user: str = "50/second"
+    per_address: str = "100/second"
+    #: Applied on top of the others to POST job/submit.
+    submit_per_user: str = "20/second"
+    #: "memory://" (one gateway) or "redis://host:port/db" (shared by several replicas).
+    storage: str = "memory://"
+    #: Seconds to wait for the storage (Redis) before treating it as unavailable.
+    storage_timeout: float = Field(default=0.5, gt=0)
+    #: When the storage is unavailable: "allow" requests (and log a warning) or "refuse" them.
+    on_storage_error: Literal["allow", "refuse"] = "allow"
+
+    @field_validator("per_user", "per_address", "submit_per_user")
+    @classmethod
+    def _valid_limit(cls, value: str) -> str:
+        from limits import parse_many  # only when settings name a limit
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not a rate limit: write e.g. '20/second' or '600/minute;20/second'"
+            ) from None
+        return value
+
+    @field_validator("storage")
+    @classmethod
+    def _valid_storage(cls, value: str) -> str:
+        if not value.startswith(("memory://", "redis://", "rediss://")):
+            raise ValueError(f"{value!r} is neither memory:// nor redis[s]://host:port/db")
+        return value
+
+
+class AuditSettings(_Strict):
+    enabled: bool = False
+    #: File to append JSON lines to; None = standard output.
+    path: Path | None = None
+
+
+class LimitSettings(_Strict):
+    max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    max_script_bytes: int = Field(default=4 * 1024 * 1024, ge=64)
+    #: Total size of the request line and headers.
+    max_header_bytes: int = Field(default=32 * 1024, ge=1024)
+    #: Seconds a request may take from its complete head to its response (the head itself
+    #: has header_timeout).
+    request_timeout: float = Field(default=60.0, gt=0)
+    #: Seconds an idle keep-alive connection is kept.
+    idle_timeout: float = Field(default=5.0, gt=0)
+    #: Seconds a client has to send a request line and headers once it began (slow clients).
+    header_timeout: float = Field(default=10.0, gt=0)
+    max_connections: int = Field(default=1024, ge=1)
 
 
 class Settings(BaseSettings):
@@ -124,7 +279,7 @@ class Settings(BaseSettings):
 
     #: Where to listen, in slurmrestd's forms: ":6820", "host:port", "unix:/path".
     listen: str = ":6820"
-    backend: Literal["local", "slurm"] = "local"
+    backend: Literal["local"] = "local"
     #: Where the embedded cluster keeps its database, spool and key.
     state_dir: Path = Field(default_factory=lambda: default_state_dir())
     #: Run even as root (slurmgate refuses by default, as slurmrestd does).
@@ -133,6 +288,11 @@ class Settings(BaseSettings):
     #: Worker threads for blocking backend calls.
     threads: int = Field(default=8, ge=1, le=256)
     auth: AuthSettings = AuthSettings()
+    tls: TlsSettings = TlsSettings()
+    network: NetworkSettings = NetworkSettings()
+    rate_limit: RateLimitSettings = RateLimitSettings()
+    audit: AuditSettings = AuditSettings()
+    limits: LimitSettings = LimitSettings()
     local: LocalSettings = LocalSettings()
 
     @field_validator("listen")

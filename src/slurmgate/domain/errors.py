@@ -1,7 +1,8 @@
 """The one exception tree of slurmgate.
 
 Backends translate their failures into these classes at their boundary; the HTTP layer maps
-each class to a status once (``slurmgate.api.errors``). Nothing below the API knows HTTP.
+each class to a status once (``slurmgate.api.errors``; the statuses below are that mapping).
+Nothing below the API knows HTTP.
 
     SlurmgateError
     ├── ConfigError                 bad settings at start-up (never reaches HTTP)
@@ -25,7 +26,6 @@ from __future__ import annotations
 class SlurmgateError(Exception):
     """Root of every error slurmgate raises on purpose."""
 
-    http_status = 500
     #: Slurm's errno for this failure (slurm_errno.h); 0 when there is none.
     default_error_number = 0
     default_error_name = "Unspecified error"
@@ -54,43 +54,36 @@ class ConfigError(SlurmgateError):
 class AuthError(SlurmgateError):
     """The request could not be authenticated."""
 
-    http_status = 401
     default_error_number = 9008  # ESLURM_REST_AUTH_FAIL
     default_error_name = "Authentication failure"
 
 
 class PermissionDenied(SlurmgateError):
-    http_status = 403
     default_error_number = 2002  # ESLURM_ACCESS_DENIED
     default_error_name = "Access/permission denied"
 
 
 class InvalidRequest(SlurmgateError):
-    http_status = 400
     default_error_number = 9000  # ESLURM_REST_INVALID_QUERY
     default_error_name = "Rest invalid query"
 
 
 class UnprocessableRequest(InvalidRequest):
-    http_status = 422
     default_error_number = 9001  # ESLURM_REST_FAIL_PARSING
     default_error_name = "Rest failed to parse query"
 
 
 class NotFound(SlurmgateError):
-    http_status = 404
     default_error_number = 9003  # ESLURM_REST_EMPTY_RESULT
     default_error_name = "Rest empty result"
 
 
 class Conflict(SlurmgateError):
-    http_status = 409
     default_error_number = 2021  # ESLURM_ALREADY_DONE
     default_error_name = "Job/step already completing or completed"
 
 
 class TooManyRequests(SlurmgateError):
-    http_status = 429
     default_error_number = 9009  # ESLURM_REST_BAD_REQUEST
     default_error_name = "Rate limit exceeded"
 
@@ -100,12 +93,10 @@ class TooManyRequests(SlurmgateError):
 
 
 class NotSupported(SlurmgateError):
-    http_status = 501
     default_error_number = 2036  # ESLURM_NOT_SUPPORTED
     default_error_name = "Not supported by this backend"
 
 
 class BackendUnavailable(SlurmgateError):
-    http_status = 502
     default_error_number = 1800  # SLURMCTLD_COMMUNICATIONS_CONNECTION_ERROR
     default_error_name = "Unable to contact slurm controller (connect failure)"

@@ -1,0 +1,1 @@
+"""HTTP layer only: routes, request parsing, per-version renderers."""

@@ -1,0 +1,67 @@
+"""The ASGI application: ``create_app(settings)`` wires settings, auth, backend and routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+import orjson
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+
+from slurmgate.api.audit import AuditLog
+from slurmgate.api.errors import on_http_error, on_slurmgate_error, on_unexpected_error
+from slurmgate.api.middleware import build_middleware
+from slurmgate.api.openapi import build_openapi
+from slurmgate.api.ratelimit import build_rate_limiter
+from slurmgate.api.routes import routes
+from slurmgate.auth.keys import ensure_key
+from slurmgate.auth.setup import build_auth
+from slurmgate.backends import create_backend
+from slurmgate.backends.base import Backend
+from slurmgate.config import Settings
+from slurmgate.domain.errors import SlurmgateError
+
+
+def create_app(settings: Settings, *, backend: Backend | None = None) -> Starlette:
+    """Build the gateway. Nothing starts until the ASGI lifespan begins."""
+    if settings.backend == "local" and settings.auth.jwt_key is None:
+        ensure_key(settings.jwt_key_path)
+    auth = build_auth(settings)
+    the_backend = backend if backend is not None else create_backend(settings)
+    rate_limiter = build_rate_limiter(settings.rate_limit)
+    audit = AuditLog(settings.audit.path) if settings.audit.enabled else None
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await the_backend.start()
+        if audit is not None:
+            audit.start()
+        try:
+            yield
+        finally:
+            await the_backend.stop()
+            auth.close()
+            await rate_limiter.close()
+            if audit is not None:  # writes every record still queued
+                await anyio.to_thread.run_sync(audit.close)
+
+    app = Starlette(
+        routes=routes(),
+        middleware=build_middleware(settings),
+        lifespan=lifespan,
+        exception_handlers={
+            SlurmgateError: on_slurmgate_error,
+            HTTPException: on_http_error,
+            Exception: on_unexpected_error,
+        },
+    )
+    app.state.settings = settings
+    app.state.backend = the_backend
+    app.state.verifier = auth.verifier
+    app.state.auth = auth
+    app.state.rate_limiter = rate_limiter
+    app.state.audit = audit
+    app.state.openapi_bytes = orjson.dumps(build_openapi())
+    return app
