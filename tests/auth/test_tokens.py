@@ -213,17 +213,6 @@ def test_failed_verifications_are_not_cached(verifier: TokenVerifier) -> None:
     assert len(verifier._cache) == 0
 
 
-def test_cached_verification_costs_microseconds(verifier: TokenVerifier) -> None:
-    token = mint(KEY, "alice", 600)
-    verifier.verify(token)
-    rounds = 20_000
-    started = time.perf_counter()
-    for _ in range(rounds):
-        verifier.verify(token)
-    per_call = (time.perf_counter() - started) / rounds
-    assert per_call < 50e-6, f"cache hit took {per_call * 1e6:.1f} µs"
-
-
 def test_admins_are_known_by_name(verifier: TokenVerifier) -> None:
     assert verifier.is_admin("root")
     assert verifier.is_admin("slurm")

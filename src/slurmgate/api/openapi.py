@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from slurmgate.api.versions import VERSIONS, ApiVersion
+from slurmgate.api.openapi_slurmgate import TAG as SLURMGATE_TAG
+from slurmgate.api.openapi_slurmgate import slurmgate_paths, slurmgate_schemas
+from slurmgate.api.versions import DEFAULT_VERSION, VERSIONS, ApiVersion
 
 _JSON = "application/json"
 
@@ -56,6 +58,8 @@ _OPERATIONS: dict[str, tuple[str, str, str, str | None, str | None]] = {
     "licenses": ("get", "/licenses", "get all Slurm tracked license info", None, "licenses"),
 }
 
+_MAX_JOB_ID = 2**32 - 1
+
 # Listings that take ``?update_time=`` (from v0.0.37 on).
 _UPDATE_TIME = frozenset(
     {"jobs", "nodes", "partitions", "partition", "reservations", "reservation"}
@@ -86,9 +90,14 @@ def _parameters(version: ApiVersion, operation: str, path: str) -> list[dict[str
     for segment in path.split("/"):
         if segment.startswith("{"):
             name = segment[1:-1]
-            # v0.0.36 takes a numeric job id; later versions any job id string ("12_3").
-            numeric = name == "job_id" and version.name == "v0.0.36"
-            kind = {"type": "integer", "format": "int64"} if numeric else {"type": "string"}
+            kind: dict[str, Any] = {"type": "string"}
+            if name == "job_id":
+                # Slurm job ids are 32-bit and never 0; v0.0.36 declares them as integers.
+                kind = (
+                    {"type": "integer", "format": "int64", "minimum": 1, "maximum": _MAX_JOB_ID}
+                    if version.name == "v0.0.36"
+                    else {"type": "string", "pattern": "^[0-9]{1,10}$"}
+                )
             params.append({"name": name, "in": "path", "required": True, "schema": kind})
     if operation == "job_cancel":
         params.append(
@@ -152,9 +161,20 @@ def build_openapi(versions: Mapping[str, ApiVersion] | None = None) -> dict[str,
             "get": {
                 "tags": ["openapi"],
                 "summary": "Retrieve OpenAPI Specification",
+                "security": [],  # served to anyone: clients need it before they have a token
                 "responses": {"200": {"description": "OpenAPI Specification"}},
             }
         }
+    tags = [
+        {"name": "slurm", "description": "methods that query slurmctld"},
+        {"name": "openapi", "description": "methods that query for OpenAPI specifications"},
+    ]
+    if served:
+        # slurmgate's own paths answer in the envelope errors use outside /slurm/.
+        envelope = DEFAULT_VERSION if DEFAULT_VERSION in served else max(served)
+        schemas.update(slurmgate_schemas(envelope))
+        paths.update(slurmgate_paths())
+        tags.append(SLURMGATE_TAG)
     return {
         "openapi": "3.0.2",
         "info": {
@@ -167,11 +187,9 @@ def build_openapi(versions: Mapping[str, ApiVersion] | None = None) -> dict[str,
             "version": max(served) if served else "",
         },
         "servers": [{"url": "/"}],
-        "security": [{"user": [], "token": []}],
-        "tags": [
-            {"name": "slurm", "description": "methods that query slurmctld"},
-            {"name": "openapi", "description": "methods that query for OpenAPI specifications"},
-        ],
+        # The token alone names its user; X-SLURM-USER-NAME is needed only to act for another.
+        "security": [{"token": []}, {"user": [], "token": []}],
+        "tags": tags,
         "paths": paths,
         "components": {
             "securitySchemes": {

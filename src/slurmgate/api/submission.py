@@ -45,7 +45,19 @@ def _shown(value: object) -> str:
     return f'"{value}"' if isinstance(value, str) else json.dumps(value)
 
 
-# Scalars convert as data_get_*_converted() does: numbers read as strings and back.
+# Scalars convert as data_get_*_converted() does: numbers read as strings and back, into
+# int64 (what the daemon converts to, and what the store holds). Digits are ASCII only:
+# Python's int() and \d also read other scripts' digits ("１", "²"), which Slurm does not.
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+#: Largest count or duration a uint32 field holds below Slurm's NO_VAL and INFINITE.
+UINT32_MAX = 0xFFFFFFFD
+
+
+def bounded(number: int, path: str, low: int = INT64_MIN, high: int = INT64_MAX) -> int:
+    if not low <= number <= high:
+        raise fail(path, f"{number} is out of range ({low} to {high})")
+    return number
 
 
 def as_str(value: object, path: str) -> str:
@@ -60,11 +72,11 @@ def as_str(value: object, path: str) -> str:
 
 def as_int(value: object, path: str) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
+        return bounded(value, path)
     if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
-        return int(value)
+        return bounded(int(value), path)
+    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]+\s*", value):
+        return bounded(int(value), path)
     raise fail(path, f"expected an integer, got {_shown(value)}")
 
 
@@ -99,7 +111,7 @@ def as_environment(value: object, path: str) -> dict[str, str]:
     return env
 
 
-_TIME = re.compile(r"(?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?")
+_TIME = re.compile(r"(?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?", re.ASCII)
 
 
 def _time_seconds(text: str) -> int | None:
@@ -132,19 +144,19 @@ def as_minutes(value: object, path: str) -> int | None:
         return None
     if minutes < 0:
         raise fail(path, f"expected a positive number of minutes, got {minutes}")
-    return minutes
+    return bounded(minutes, path, 1, UINT32_MAX)  # minutes are uint32 in Slurm
 
 
 def as_seconds(value: object, path: str) -> int:
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return as_int(value, path)
+        return bounded(as_int(value, path), path, 0, UINT32_MAX)
     seconds = _time_seconds(as_str(value, path))
     if seconds is None:
         raise fail(path, f"expected a number of seconds or a time string, got {_shown(value)}")
-    return seconds
+    return bounded(seconds, path, 0, UINT32_MAX)
 
 
-_MEMORY = re.compile(r"(\d+)\s*([KMGT]?)B?", re.IGNORECASE)
+_MEMORY = re.compile(r"(\d+)\s*([KMGT]?)B?", re.IGNORECASE | re.ASCII)
 _MEMORY_SCALE = {"K": 1 / 1024, "": 1, "M": 1, "G": 1024, "T": 1024 * 1024}
 
 
@@ -155,7 +167,8 @@ def as_memory(value: object, path: str) -> int:
     match = _MEMORY.fullmatch(as_str(value, path).strip())
     if not match:
         raise fail(path, f'expected a memory size in MiB or like "4G", got {_shown(value)}')
-    return math.ceil(int(match.group(1)) * _MEMORY_SCALE[match.group(2).upper()])
+    mebibytes = int(match.group(1)) * _MEMORY_SCALE[match.group(2).upper()]
+    return bounded(math.ceil(mebibytes), path)
 
 
 _UNITS = {"": 1, "s": 1, "sec": 1, "second": 1, "seconds": 1, "m": 60, "min": 60,
@@ -169,12 +182,12 @@ def as_time(value: object, path: str) -> int:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return as_int(value, path)
     text = as_str(value, path).strip()
-    if text.isdigit():
-        return int(text)
-    relative = re.fullmatch(r"now(?:\+(\d+)([a-z]*))?", text.lower())
+    if text.isascii() and text.isdigit():
+        return bounded(int(text), path)
+    relative = re.fullmatch(r"now(?:\+([0-9]+)([a-z]*))?", text.lower())
     if relative and relative.group(2) in _UNITS | {None: 1}:
         count = int(relative.group(1) or 0)
-        return int(time.time()) + count * _UNITS[relative.group(2) or ""]
+        return bounded(int(time.time()) + count * _UNITS[relative.group(2) or ""], path)
     try:
         return int(datetime.fromisoformat(text).timestamp())
     except ValueError:
@@ -294,14 +307,14 @@ def _nodes(value: object, path: str) -> tuple[int, int]:
         low, high = (as_int(v, f"{path}[{i}]") for i, v in enumerate(value))
     else:
         text = as_str(value, path).strip()
-        match = re.fullmatch(r"(\d+)(?:-(\d+))?", text)
+        match = re.fullmatch(r"([0-9]+)(?:-([0-9]+))?", text)
         if not match:
             raise fail(path, f'expected a node count, "min-max" or [min, max], got "{text}"')
         low = int(match.group(1))
         high = int(match.group(2)) if match.group(2) else low
     if low < 0 or high < low:
         raise fail(path, f"invalid node count range {low}-{high}")
-    return low, high
+    return bounded(low, path, 0, UINT32_MAX), bounded(high, path, 0, UINT32_MAX)
 
 
 def _priority(value: object, path: str) -> int:
@@ -488,7 +501,7 @@ def parse_signal(value: str | int | None) -> int:
         number = value
     elif isinstance(value, str):
         text = value.strip()
-        if re.fullmatch(r"[+-]?\d+", text):
+        if re.fullmatch(r"[+-]?[0-9]+", text):
             number = int(text)
         else:
             name = text.upper().removeprefix("SIG")

@@ -1,4 +1,5 @@
-"""Authentication: the HS256 key, Slurm's JWTs, and who a request acts as."""
+"""Authentication: Slurm's HS256 keys and JWTs, rotation keys, OIDC JWKS, revocation, and who
+a request acts as."""
 
 from slurmgate.auth.authenticate import authenticate
 from slurmgate.auth.keys import ensure_key, load_key

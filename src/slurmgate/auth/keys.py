@@ -24,13 +24,18 @@ NEW_KEY_BYTES = 64
 MAX_KEY_BYTES = 1 << 20
 
 
-def load_key(path: Path) -> bytes:
-    """Read and check a key file; every problem is a ``ConfigError`` saying how to fix it."""
+def load_key(path: Path, *, setting: str | None = None) -> bytes:
+    """Read and check a key file; every problem is a ``ConfigError`` saying how to fix it.
+
+    ``setting`` names where the path came from when it is not the default key's.
+    """
     try:
         # No O_NOFOLLOW: a cluster key may well be a symlink into shared storage.
         # O_NONBLOCK: a FIFO in the key's place must fail the checks below, not hang the start.
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOCTTY | os.O_NONBLOCK)
     except FileNotFoundError:
+        if setting is not None:
+            raise ConfigError(f"JWT key file {path} ({setting}) does not exist") from None
         raise ConfigError(
             f"JWT key file {path} does not exist: point --jwt-key (SLURMGATE_AUTH__JWT_KEY) "
             "at the cluster's jwt_hs256.key, or leave it unset to have the embedded cluster "

@@ -5,6 +5,17 @@ Tokens from ``slurmgate token`` and from ``scontrol token`` are interchangeable:
 auth/jwt: the signature must match, ``exp`` must lie ahead, and the user comes from ``sun``,
 else from ``username`` (what other issuers use). Every request verifies a token, so successful
 verifications are cached until their token expires.
+
+Beyond Slurm's single key, the key a token is checked against is chosen by its header:
+
+- ``alg`` HS256 without ``kid``: the default key (Slurm's ``jwt_hs256.key``);
+- ``alg`` HS256 with ``kid``: that key among the rotation keys (``auth.keys``), refused once
+  the key is retired;
+- ``alg`` RS256 with ``kid``: that RSA public key of the OIDC provider's JWKS; the user comes
+  from the configured claim (Slurm's ``userclaimfield``).
+
+Each algorithm looks only among keys of its own kind, so an HMAC secret never checks an RS256
+token and an RSA key never checks an HS256 one (the classic key-confusion attack).
 """
 
 from __future__ import annotations
@@ -15,14 +26,19 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import jwt
 from jwt.algorithms import HMACAlgorithm
 
+from slurmgate.auth.keyring import HmacKey, KeyRing, format_time
 from slurmgate.domain.errors import AuthError
 
+if TYPE_CHECKING:
+    from slurmgate.auth.jwks import JwksKeys
+
 ALGORITHM = "HS256"
+RSA_ALGORITHM = "RS256"
 #: ``scontrol token lifespan=infinite`` asks for INT_MAX - 1 seconds (about 68 years).
 INFINITE_LIFESPAN = 2**31 - 2
 #: No token from Slurm comes near this; bigger input is refused before any decoding.
@@ -39,7 +55,8 @@ class _SlurmHS256(HMACAlgorithm):
 
     PyJWT refuses HMAC secrets that look like PEM or DER keys, but some sites create
     jwt_hs256.key with ``openssl genrsa`` and slurmctld accepts it; ``load_key`` has already
-    checked the key, so it is used untouched (which also keeps a cache miss cheap).
+    checked the key, so it is used untouched (which also keeps a cache miss cheap). Only
+    secrets from the key files ever reach it: the RSA keys of the JWKS go to ``_RS256``.
     """
 
     def __init__(self) -> None:
@@ -58,13 +75,25 @@ def _make_jws() -> jwt.PyJWS:
 
 
 _JWS = _make_jws()
+# A separate instance knowing RS256 alone: whatever a token's header says, this one can only
+# check an RSA signature, and ``_JWS`` only an HMAC one.
+_RS256 = jwt.PyJWS(algorithms=[RSA_ALGORITHM])
 
 
-def mint(key: bytes, user: str, lifespan: int | None, now: int | None = None) -> str:
+def mint(
+    key: bytes,
+    user: str,
+    lifespan: int | None,
+    now: int | None = None,
+    *,
+    kid: str | None = None,
+    jti: str | None = None,
+) -> str:
     """A token for ``user`` valid ``lifespan`` seconds from ``now``; None lives "forever".
 
-    Exactly what slurmctld issues for ``scontrol token``: claims ``exp``, ``iat`` and ``sun``,
-    in libjwt's (sorted) order.
+    Without ``kid`` and ``jti``, exactly what slurmctld issues for ``scontrol token``: claims
+    ``exp``, ``iat`` and ``sun``, in libjwt's (sorted) order. ``kid`` names the signing key in
+    the header; ``jti`` gives the token an id it can be revoked by.
     """
     if not user:
         raise ValueError("a token needs a user name")
@@ -73,9 +102,12 @@ def mint(key: bytes, user: str, lifespan: int | None, now: int | None = None) ->
     if not 0 < lifespan <= INFINITE_LIFESPAN:
         raise ValueError(f"lifespan must be 1..{INFINITE_LIFESPAN} seconds, not {lifespan}")
     issued_at = int(time.time()) if now is None else now
-    claims = {"exp": issued_at + lifespan, "iat": issued_at, "sun": user}
-    payload = json.dumps(claims, separators=(",", ":")).encode()
-    return _JWS.encode(payload, key, algorithm=ALGORITHM)
+    claims: dict[str, object] = {"exp": issued_at + lifespan, "iat": issued_at, "sun": user}
+    if jti is not None:
+        claims["jti"] = jti
+    payload = json.dumps(claims, separators=(",", ":"), sort_keys=True).encode()
+    headers = {"kid": kid} if kid is not None else None
+    return _JWS.encode(payload, key, algorithm=ALGORITHM, headers=headers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,13 +118,38 @@ class Claims:
     #: ``iat``; None when the issuer left it out (Slurm does not need it).
     issued_at: int | None
     expires_at: int
+    #: ``jti``: the id the token can be revoked by; Slurm's own tokens have none.
+    token_id: str | None = None
+    #: The header's ``kid``: which key signed it (None: the default key).
+    key_id: str | None = None
+    algorithm: str = ALGORITHM
+
+
+class RevocationList(Protocol):
+    """What the verifier asks of the revocation store (``slurmgate.auth.revocation``)."""
+
+    def revoked(self, claims: Claims, now: float) -> str | None:
+        """Why the token is revoked, or None when it is not."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Cached:
+    claims: Claims
+    #: The verification holds until then: the token's expiry, or its key's retirement.
+    valid_until: float
+    #: The JWKS generation an RS256 token was checked against; a changed JWKS re-checks it.
+    jwks_generation: int
 
 
 class TokenVerifier:
-    """Checks tokens against one key; ``verify`` is safe to call from any thread.
+    """Checks tokens against the configured keys; ``verify`` is safe to call from any thread.
 
     ``admins`` are the users whose tokens may act for another user (Slurm: root and SlurmUser).
-    ``leeway`` seconds of clock skew are forgiven on ``exp`` and ``nbf``.
+    ``leeway`` seconds of clock skew are forgiven on ``exp`` and ``nbf``. ``keys`` are the
+    rotation keys chosen by ``kid``; ``jwks`` the OIDC provider's public keys; tokens whose
+    lifespan (``exp - iat``) exceeds ``max_lifespan`` are refused, as are those ``revocations``
+    names, even when an earlier verification of theirs is cached.
     """
 
     def __init__(
@@ -103,16 +160,29 @@ class TokenVerifier:
         *,
         cache_size: int = 4096,
         clock: Callable[[], float] = time.time,
+        keys: Iterable[HmacKey] = (),
+        jwks: JwksKeys | None = None,
+        revocations: RevocationList | None = None,
+        max_lifespan: int | None = None,
+        user_claim: str = "sun",
     ) -> None:
         if not key:
             raise ValueError("the HS256 key must not be empty")
-        self._key = key
+        self._keyring = KeyRing(key, keys)
         self.admins = frozenset(admins)
         self._leeway = leeway
         self._cache_size = cache_size
         self._clock = clock
-        self._cache: OrderedDict[str, Claims] = OrderedDict()
+        self._jwks = jwks
+        self._revocations = revocations
+        self._max_lifespan = max_lifespan
+        self._user_claim = user_claim
+        self._cache: OrderedDict[str, _Cached] = OrderedDict()
         self._lock = threading.Lock()
+
+    @property
+    def keyring(self) -> KeyRing:
+        return self._keyring
 
     def is_admin(self, user_name: str) -> bool:
         return user_name in self.admins
@@ -120,16 +190,24 @@ class TokenVerifier:
     def verify(self, token: str) -> Claims:
         """The token's claims, or ``AuthError`` saying what is wrong (never echoing the token)."""
         now = self._clock()
+        generation = self._jwks.generation() if self._jwks is not None else 0
         with self._lock:
-            claims = self._cache.get(token)
-            if claims is not None:
-                if now < claims.expires_at + self._leeway:
+            cached = self._cache.get(token)
+            if cached is not None:
+                if now < cached.valid_until and (
+                    cached.claims.algorithm != RSA_ALGORITHM or cached.jwks_generation == generation
+                ):
                     self._cache.move_to_end(token)
-                    return claims
-                del self._cache[token]
-        claims = self._verify_uncached(token, now)
+                else:
+                    del self._cache[token]
+                    cached = None
+        if cached is not None:
+            self._check_revoked(cached.claims, now)
+            return cached.claims
+        claims, valid_until = self._verify_uncached(token, now)
+        self._check_revoked(claims, now)
         with self._lock:
-            self._cache[token] = claims
+            self._cache[token] = _Cached(claims, valid_until, generation)
             self._cache.move_to_end(token)
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
@@ -139,28 +217,58 @@ class TokenVerifier:
         with self._lock:
             self._cache.clear()
 
-    def _verify_uncached(self, token: str, now: float) -> Claims:
+    def _check_revoked(self, claims: Claims, now: float) -> None:
+        if self._revocations is not None:
+            reason = self._revocations.revoked(claims, now)
+            if reason is not None:
+                raise AuthError(reason)
+
+    def _verify_uncached(self, token: str, now: float) -> tuple[Claims, float]:
         if not token:
             raise AuthError("empty token")
         if len(token) > MAX_TOKEN_LENGTH:
             raise AuthError(f"token is longer than {MAX_TOKEN_LENGTH} characters")
         try:
-            decoded = _JWS.decode_complete(token, self._key, algorithms=[ALGORITHM])
-        except jwt.InvalidAlgorithmError:
-            raise AuthError(_unsupported_algorithm(token)) from None
-        except jwt.InvalidSignatureError:
-            raise AuthError("token signature does not match this cluster's key") from None
+            header = _JWS.get_unverified_header(token)
         except jwt.InvalidTokenError:
             raise AuthError("token is malformed: not a JSON Web Token") from None
-        try:
-            payload = json.loads(decoded["payload"])
-        except (ValueError, RecursionError):
-            raise AuthError("token payload is not JSON") from None
-        if not isinstance(payload, dict):
-            raise AuthError("token payload is not a JSON object")
-        return self._claims(payload, now)
+        alg = header.get("alg")
+        kid = header.get("kid")
+        signer: HmacKey | None = None
+        if alg == ALGORITHM:
+            signer = self._hmac_key(kid)
+            payload = _decode(_JWS, token, signer.secret, ALGORITHM)
+        elif alg == RSA_ALGORITHM and self._jwks is not None:
+            payload = _decode(_RS256, token, self._jwks.key(kid), RSA_ALGORITHM)
+        else:
+            raise AuthError(self._unsupported_algorithm(alg))
+        valid_until = float("inf")
+        if signer is not None and signer.retire_after is not None:
+            # Checked after the signature, so only the key's holders learn it is retired.
+            if now >= signer.retire_after:
+                raise AuthError(
+                    f"token was signed with key '{signer.kid}', retired since "
+                    f"{format_time(signer.retire_after)}: get a new token "
+                    "(`slurmgate token`, or POST /slurmgate/v1/token/refresh before it retires)"
+                )
+            valid_until = signer.retire_after
+        claims = self._claims(payload, now, alg, kid)
+        return claims, min(valid_until, claims.expires_at + self._leeway)
 
-    def _claims(self, payload: dict[str, Any], now: float) -> Claims:
+    def _hmac_key(self, kid: object) -> HmacKey:
+        if kid is None:
+            return self._keyring.default
+        found = self._keyring.get(str(kid))
+        if found is not None:
+            return found
+        if self._jwks is not None and self._jwks.has(str(kid)):
+            raise AuthError(
+                "token algorithm HS256 does not match its key, an RS256 key of the JWKS: "
+                "refused (an RSA public key is never used as an HMAC secret)"
+            )
+        raise AuthError("token names a signing key (kid header) this gateway does not have")
+
+    def _claims(self, payload: dict[str, Any], now: float, alg: str, kid: object) -> Claims:
         exp = payload.get("exp")
         if exp is None:
             raise AuthError("token has no expiration time (exp claim)")
@@ -172,24 +280,73 @@ class TokenVerifier:
         if nbf is not None and (not _is_int(nbf) or nbf > now + self._leeway):
             raise AuthError("token is not valid yet (nbf claim)")
         iat = payload.get("iat")
-        # 'sun' is preferred, 'username' taken otherwise, as slurmctld does.
-        user = payload.get("sun")
-        if not isinstance(user, str) or not user:
-            user = payload.get("username")
-        if not isinstance(user, str) or not user:
-            raise AuthError("token names no user (sun or username claim)")
-        return Claims(user_name=user, issued_at=iat if _is_int(iat) else None, expires_at=exp)
+        issued_at = iat if _is_int(iat) else None
+        if self._max_lifespan is not None:
+            self._check_lifespan(exp, issued_at, now)
+        user = self._user(payload, alg)
+        jti = payload.get("jti")
+        return Claims(
+            user_name=user,
+            issued_at=issued_at,
+            expires_at=exp,
+            token_id=jti if isinstance(jti, str) and jti else None,
+            key_id=kid if isinstance(kid, str) else None,
+            algorithm=alg,
+        )
+
+    def _check_lifespan(self, exp: int, issued_at: int | None, now: float) -> None:
+        assert self._max_lifespan is not None  # noqa: S101 - the caller checked
+        if issued_at is None:
+            raise AuthError(
+                "token has no issue time (iat claim), which tokens need when a maximum "
+                "lifespan is set (auth.max_lifespan)"
+            )
+        # An issue time in the future must not stretch the span still ahead of the token.
+        lifespan = exp - min(issued_at, int(now))
+        if lifespan > self._max_lifespan + self._leeway:
+            raise AuthError(
+                f"token lifespan of {lifespan} seconds exceeds the maximum of "
+                f"{self._max_lifespan} seconds (auth.max_lifespan): get a shorter-lived token"
+            )
+
+    def _user(self, payload: dict[str, Any], alg: str) -> str:
+        # 'sun' is preferred, 'username' taken otherwise, as slurmctld does; OIDC tokens name
+        # their user in the configured claim (Slurm's userclaimfield).
+        if alg == RSA_ALGORITHM and self._user_claim != "sun":
+            names: tuple[str, ...] = (self._user_claim,)
+        else:
+            names = ("sun", "username")
+        for name in names:
+            user = payload.get(name)
+            if isinstance(user, str) and user:
+                return user
+        raise AuthError(f"token names no user ({' or '.join(names)} claim)")
+
+    def _unsupported_algorithm(self, alg: object) -> str:
+        accepted = ALGORITHM if self._jwks is None else f"{ALGORITHM} and {RSA_ALGORITHM}"
+        only = "only " + accepted + (" is" if self._jwks is None else " are") + " accepted"
+        if isinstance(alg, str) and alg in _KNOWN_ALGORITHMS:
+            return f"token algorithm {alg} is not supported: {only}"
+        return f"token algorithm is not supported: {only}"
+
+
+def _decode(jws: jwt.PyJWS, token: str, key: Any, algorithm: str) -> dict[str, Any]:
+    try:
+        decoded = jws.decode_complete(token, key, algorithms=[algorithm])
+    except jwt.InvalidAlgorithmError:
+        raise AuthError(f"token algorithm is not supported: only {algorithm} here") from None
+    except jwt.InvalidSignatureError:
+        raise AuthError("token signature does not match this cluster's key") from None
+    except jwt.InvalidTokenError:
+        raise AuthError("token is malformed: not a JSON Web Token") from None
+    try:
+        payload = json.loads(decoded["payload"])
+    except (ValueError, RecursionError):
+        raise AuthError("token payload is not JSON") from None
+    if not isinstance(payload, dict):
+        raise AuthError("token payload is not a JSON object")
+    return payload
 
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _unsupported_algorithm(token: str) -> str:
-    try:
-        alg = jwt.get_unverified_header(token).get("alg")
-    except jwt.InvalidTokenError:
-        alg = None
-    if isinstance(alg, str) and alg in _KNOWN_ALGORITHMS:
-        return f"token algorithm {alg} is not supported: only {ALGORITHM} is accepted"
-    return f"token algorithm is not supported: only {ALGORITHM} is accepted"

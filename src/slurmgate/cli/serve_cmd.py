@@ -17,6 +17,7 @@ from slurmgate import __version__
 from slurmgate.auth.keys import ensure_key, load_key
 from slurmgate.cli.common import CommandError, add_settings_options, settings_from
 from slurmgate.cli.listen import open_listeners
+from slurmgate.cli.tls import server_context
 from slurmgate.config import Settings
 from slurmgate.domain.errors import SlurmgateError
 
@@ -76,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
         # Imported late: `slurmgate token` and `version` need none of the web stack.
         from slurmgate.app import create_app
 
+        ssl_context = server_context(settings.tls)
         app = create_app(settings)
         listeners = open_listeners(settings.listen)
     except SlurmgateError as exc:  # ConfigError mostly; whatever the backend refuses too
@@ -83,10 +85,23 @@ def run(args: argparse.Namespace) -> int:
 
     import uvicorn
 
+    from slurmgate.api.errors import envelope
+    from slurmgate.cli.connection import gateway_protocol
+
+    def render(error: SlurmgateError, path: str) -> tuple[int, bytes]:
+        return envelope(error, app.state.backend.info, path)
+
+    limits = settings.limits
     config = uvicorn.Config(
         app,
         loop="uvloop" if _importable("uvloop") else "asyncio",
-        http="httptools" if _importable("httptools") else "h11",
+        # uvicorn's h11 protocol, extended with the limits it lacks (see cli/connection.py).
+        http=gateway_protocol(limits, render),
+        h11_max_incomplete_event_size=limits.max_header_bytes,
+        # The client address is resolved by the gateway's own middleware, from
+        # network.trusted_proxies only: uvicorn must not rewrite it first.
+        proxy_headers=False,
+        ssl_context_factory=(lambda _config, _default: ssl_context) if ssl_context else None,
         ws="none",
         lifespan="on",
         log_config=None,
@@ -98,10 +113,11 @@ def run(args: argparse.Namespace) -> int:
     )
     server = uvicorn.Server(config)
     logger.info(
-        "slurmgate %s starting: backend=%s listen=%s state_dir=%s jwt_key=%s pid=%d",
+        "slurmgate %s starting: backend=%s listen=%s%s state_dir=%s jwt_key=%s pid=%d",
         __version__,
         settings.backend,
         settings.listen,
+        " (https)" if ssl_context else "",
         settings.state_dir,
         settings.jwt_key_path,
         os.getpid(),

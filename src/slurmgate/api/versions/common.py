@@ -298,8 +298,11 @@ def preemption_modes(partition: Partition) -> list[str]:
 
 def partition_row(part: Partition) -> dict[str, Any]:
     """One partition as v0.0.38 prints it (_dump_part in partitions.c)."""
+    flags = [f.lower() for f in part.flags]
+    if part.is_default and "default" not in flags:  # a backend may list DEFAULT itself
+        flags.append("default")
     return {
-        "flags": [f.lower() for f in part.flags] + (["default"] if part.is_default else []),
+        "flags": flags,
         "preemption_mode": preemption_modes(part),
         "allowed_allocation_nodes": part.allowed_allocation_nodes,
         "allowed_accounts": part.allowed_accounts,
