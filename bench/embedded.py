@@ -36,7 +36,7 @@ SUBMIT_LUA = """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["X-SLURM-USER-TOKEN"] = "{token}"
-wrk.body = '{body}'
+wrk.body = [==[{body}]==]
 """
 
 GET_LUA = """
@@ -106,6 +106,7 @@ def main() -> None:
     wrk = ensure_wrk()
 
     state_dir = Path(tempfile.mkdtemp(prefix="slurmgate-bench-"))
+    scratch = [state_dir]
     workdir = state_dir / "out"
     workdir.mkdir()
     process, base_url = start_local_gateway(state_dir, CONFIG)
@@ -140,32 +141,37 @@ def main() -> None:
         # Trim or top up so GET jobs measures exactly --jobs queued jobs: start afresh.
         stop_process(process)
         state_dir2 = Path(tempfile.mkdtemp(prefix="slurmgate-bench-"))
+        scratch.append(state_dir2)
         process, base_url = start_local_gateway(state_dir2, CONFIG)
         token = mint(read_key(state_dir2), pwd_name(), lifespan=3600, now=int(time.time()))
         load_jobs(base_url, token, body, args.jobs)
-        listing = run_wrk(
-            wrk,
-            f"{base_url}/slurm/v0.0.38/jobs",
-            GET_LUA.format(token=token),
-            duration=args.duration,
-            connections=args.connections,
-        )
-        listing["jobs_in_queue"] = float(args.jobs)
-        results["get_jobs"] = listing
+        for connections in sorted({1, args.connections}):
+            listing = run_wrk(
+                wrk,
+                f"{base_url}/slurm/v0.0.38/jobs",
+                GET_LUA.format(token=token),
+                duration=args.duration,
+                connections=connections,
+            )
+            listing["jobs_in_queue"] = float(args.jobs)
+            results[f"get_jobs_c{connections}"] = listing
         results["rss_mb"] = round(rss_mb(process.pid), 1)
     finally:
         stop_process(process)
+        for path in scratch:
+            shutil.rmtree(path, ignore_errors=True)
 
     print(f"slurmgate embedded backend, {results['machine']}, {results['date']}")
-    print(f"{'measure':<34}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>9}")
-    for name, key in (
-        ("POST job/submit", "submit"),
-        (f"GET jobs ({args.jobs} queued)", "get_jobs"),
-    ):
+    print(f"{'measure':<40}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>9}")
+    rows = [(f"POST job/submit, {args.connections} conns", "submit")] + [
+        (f"GET jobs ({args.jobs} queued), {c} conns", f"get_jobs_c{c}")
+        for c in sorted({1, args.connections})
+    ]
+    for name, key in rows:
         row = results[key]
         assert isinstance(row, dict)
         print(
-            f"{name:<34}{row['requests_per_s']:>10.0f}{row['p50_ms']:>10.2f}"
+            f"{name:<40}{row['requests_per_s']:>10.0f}{row['p50_ms']:>10.2f}"
             f"{row['p99_ms']:>10.2f}{row['non_2xx']:>9.0f}"
         )
     print(f"gateway RSS after the run: {results['rss_mb']} MB")

@@ -62,7 +62,12 @@ class ClusterInfo:
 
 @runtime_checkable
 class Backend(Protocol):
-    """What every cluster backend implements. All methods may raise ``SlurmgateError``."""
+    """What every cluster backend implements. All methods may raise ``SlurmgateError``.
+
+    Objects a backend returns are its own live records, not copies (copying 1,000 jobs costs
+    more than rendering them): callers treat them as read-only and render or copy them before
+    their next ``await``, after which the backend may have changed them.
+    """
 
     name: str
     capabilities: frozenset[Capability]

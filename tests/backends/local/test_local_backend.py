@@ -14,6 +14,7 @@ import pytest
 
 from slurmgate.backends.base import Backend, Capability
 from slurmgate.backends.local.backend import LocalBackend
+from slurmgate.backends.local.payloads import Payload
 from slurmgate.backends.local.users import running_as_root
 from slurmgate.config import LocalSettings, NodeConfig, PartitionConfig
 from slurmgate.domain import (
@@ -577,7 +578,9 @@ async def test_defaults_fill_in_what_the_submission_left_out(make_backend: Facto
     assert job.standard_input == "/dev/null"
     assert (job.tasks, job.cpus, job.node_count) == (1, 1, 1)
     assert job.memory_per_cpu == 1000  # node memory / node CPUs
-    payload = backend.payloads.read(job_id)
+    stored = await backend.store.load_payload(job_id)
+    assert stored is not None
+    payload = Payload.decode(stored)
     assert payload.environment["LANG"] == "C.UTF-8"
     assert payload.environment["USER"] == "root"
 

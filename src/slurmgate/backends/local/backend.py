@@ -94,9 +94,7 @@ class LocalBackend:
         self._started_at = 0
         self._uid_cache: dict[str, int] = {}
         self.diag = Diagnostics(int(time.time()))
-        self.payloads = PayloadStore(
-            state_dir / "scripts", durable=settings.sqlite_synchronous == "FULL"
-        )
+        self.payloads = PayloadStore(state_dir / "scripts")
         self.executor = Executor(state_dir / "spool", self._on_exit)
         self.control = JobControl(self)
 
@@ -326,9 +324,7 @@ class LocalBackend:
                 return JobList(jobs=[], last_update=self.last_change)
             horizon = int(time.time()) - self.settings.min_job_age
             jobs = [
-                copy.copy(j)
-                for j in self.jobs.values()
-                if not j.state.is_finished or j.end_time >= horizon
+                j for j in self.jobs.values() if not j.state.is_finished or j.end_time >= horizon
             ]
             jobs.sort(key=lambda j: j.job_id)
             return JobList(jobs=jobs, last_update=self.last_change)
@@ -344,7 +340,7 @@ class LocalBackend:
                     error_number=ESLURM_INVALID_JOB_ID,
                     error="Invalid job id specified",
                 )
-            return [copy.copy(j) for j in sorted(found, key=lambda j: j.job_id)]
+            return sorted(found, key=lambda j: j.job_id)
 
     def _running(self) -> list[Job]:
         return [j for j in self.jobs.values() if j.state is JobState.RUNNING]

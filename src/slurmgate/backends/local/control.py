@@ -30,6 +30,7 @@ from slurmgate.backends.local import hostlist
 from slurmgate.backends.local.environment import job_environment
 from slurmgate.backends.local.executor import LaunchSpec
 from slurmgate.backends.local.patterns import expand_path
+from slurmgate.backends.local.payloads import Payload
 from slurmgate.backends.local.views import tres_string
 from slurmgate.domain import (
     Conflict,
@@ -135,7 +136,10 @@ class JobControl:
     async def _launch(self, job: Job) -> None:
         b = self.b
         try:
-            payload = await asyncio.to_thread(b.payloads.read, b.payload_key(job))
+            data = await b.store.load_payload(b.payload_key(job))
+            if data is None:
+                raise ValueError(f"the script of job {job.job_id} is missing from the store")
+            payload = Payload.decode(data)
             environment = job_environment(
                 job,
                 payload.environment,
@@ -306,7 +310,9 @@ class JobControl:
         """Delete the script once every job sharing it has ended."""
         if any(not m.state.is_finished for m in self.b.group(job)):
             return
-        self._chore(self.b.payloads.remove, self.b.payload_key(job))
+        key = self.b.payload_key(job)
+        self.b.store.save_nowait((), drop_payloads=[key])
+        self._chore(self.b.payloads.remove, key)
 
     def _chore(self, func: Callable[..., None], *args: object) -> None:
         """Run blocking file work in a thread without waiting for it (close() does)."""
@@ -388,8 +394,11 @@ class JobControl:
             else:
                 self.arm_time_limit(job)
         live = {b.payload_key(j) for j in b.jobs.values() if not j.state.is_finished}
-        stale = await asyncio.to_thread(b.payloads.keys)
-        for key in stale - live:
+        stale = await b.store.payload_keys() - live
+        if stale:
+            b.store.save_nowait((), drop_payloads=stale)
+        marked = await asyncio.to_thread(b.payloads.keys)
+        for key in marked - live:
             await asyncio.to_thread(b.payloads.remove, key)
 
     async def close(self) -> None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from slurmgate.backends.local.arrays import format_task_ids
 from slurmgate.backends.local.dependencies import Dependency
 from slurmgate.backends.local.payloads import Payload
-from slurmgate.backends.local.submission import Draft
+from slurmgate.backends.local.submission import Draft, Owner
 from slurmgate.domain import (
     InvalidRequest,
     Job,
@@ -33,9 +33,13 @@ if TYPE_CHECKING:
 
 
 def _drafts(
-    b: LocalBackend, principal: Principal, submission: JobSubmission, is_admin: bool, now: int
+    b: LocalBackend,
+    principal: Principal,
+    owner: Owner,
+    submission: JobSubmission,
+    is_admin: bool,
+    now: int,
 ) -> list[Draft]:
-    owner = b.rules.owner(principal)
     return [
         b.rules.draft(
             principal,
@@ -58,8 +62,12 @@ async def submit_jobs(
         raise InvalidRequest("The submission holds no job description")
     is_admin = b.is_admin(principal)
     now = int(time.time())
-    # passwd lookups may go to the network (NSS): keep them off the event loop.
-    drafts = await asyncio.to_thread(_drafts, b, principal, submission, is_admin, now)
+    owner = b.rules.cached_owner(principal, time.monotonic())
+    if owner is None:
+        # passwd lookups may go to the network (NSS): keep them off the event loop.
+        owner = await asyncio.to_thread(b.rules.owner, principal)
+        b.rules.remember_owner(owner, time.monotonic())
+    drafts = _drafts(b, principal, owner, submission, is_admin, now)
     for draft in drafts:
         if draft.dependency is not None:
             await check_dependency_targets(b, draft.dependency.items)
@@ -84,11 +92,8 @@ async def submit_jobs(
 
 async def _persist(b: LocalBackend, first: int, payload: Payload, jobs: list[Job]) -> None:
     try:
-        await asyncio.to_thread(b.payloads.write, first, payload)
-        await b.store.save(jobs, next_job_id=b.next_job_id)
-    except BaseException:
-        await asyncio.to_thread(b.payloads.remove, first)
-        raise
+        # One transaction holds the records and their script: both or neither survive a crash.
+        await b.store.save(jobs, next_job_id=b.next_job_id, payloads={first: payload.encode()})
     finally:
         b.in_flight_jobs -= len(jobs)
     for job in jobs:
@@ -117,7 +122,7 @@ def materialize(b: LocalBackend, drafts: list[Draft], first: int) -> list[Job]:
             list(draft.array.task_ids) if draft.array is not None else [None]
         )
         for task_id in task_ids:
-            job = copy.deepcopy(template)
+            job = _copy(template)
             job.job_id = next_id
             job.priority = priority
             if task_id is not None and draft.array is not None:
@@ -135,6 +140,14 @@ def materialize(b: LocalBackend, drafts: list[Draft], first: int) -> list[Job]:
             jobs.append(job)
             next_id += 1
     return jobs
+
+
+def _copy(template: Job) -> Job:
+    """A record of its own: fields are immutable values except these two lists."""
+    job = copy.copy(template)
+    job.allocations = list(template.allocations)
+    job.flags = list(template.flags)
+    return job
 
 
 async def check_dependency_targets(b: LocalBackend, items: Iterable[Dependency]) -> None:

@@ -1,19 +1,21 @@
-"""The script, environment and arguments of submitted jobs, kept on disk until they have run.
+"""The script, environment and arguments of submitted jobs, kept until they have run.
 
-slurmctld keeps each batch script and environment in its state directory; so do we, under
-``<state_dir>/scripts/<id>/`` where ``<id>`` is the job id of a single job, the array job id
-of an array (one copy for every task) or the leader's id of a heterogeneous job. The files are
-written before the job's record is committed, so a job the store knows always has them.
-Everything here blocks: call it from a worker thread.
+slurmctld keeps each batch script and environment in its state; so do we, in the job store's
+``payloads`` table, committed in the same transaction as the job records (so a job the store
+knows always has its script). The key is the job id of a single job, the array job id of an
+array (one copy for every task) or the leader's id of a heterogeneous job.
+
+The rare marks that a job is being terminated (cancel, time limit) are small files under
+``<state_dir>/scripts/<key>/``; everything touching them blocks: call it from a worker thread.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+
+import orjson
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,58 +25,46 @@ class Payload:
     argv: list[str]
     append: bool
 
+    def encode(self) -> bytes:
+        return orjson.dumps(
+            {
+                "script": self.script,
+                "environment": self.environment,
+                "argv": self.argv,
+                "append": self.append,
+            }
+        )
+
+    @classmethod
+    def decode(cls, data: bytes) -> Payload:
+        """Raises ValueError when ``data`` is damaged."""
+        try:
+            body = orjson.loads(data)
+            return cls(
+                script=str(body["script"]),
+                environment={str(k): str(v) for k, v in body["environment"].items()},
+                argv=[str(a) for a in body["argv"]],
+                append=bool(body["append"]),
+            )
+        except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"damaged job payload: {exc}") from exc
+
 
 class PayloadStore:
-    def __init__(self, root: Path, *, durable: bool) -> None:
+    """Termination marks of running jobs, as files (the payloads live in the job store)."""
+
+    def __init__(self, root: Path) -> None:
         self.root = root
-        #: fsync files and directory (SQLite synchronous=FULL: survive power loss too).
-        self.durable = durable
 
     def _dir(self, key: int) -> Path:
         return self.root / str(key)
 
-    def write(self, key: int, payload: Payload) -> None:
-        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        target = self._dir(key)
-        if target.exists():  # a leftover of a submission whose record never committed
-            shutil.rmtree(target)
-        target.mkdir(mode=0o700)
-        body = {"environment": payload.environment, "argv": payload.argv, "append": payload.append}
-        for name, data in (
-            ("script", payload.script.encode()),
-            ("job.json", json.dumps(body).encode()),
-        ):
-            fd = os.open(target / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            try:
-                os.write(fd, data)
-                if self.durable:
-                    os.fsync(fd)
-            finally:
-                os.close(fd)
-        if self.durable:
-            fd = os.open(self.root, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-
-    def read(self, key: int) -> Payload:
-        """Raises OSError or ValueError when the files are missing or damaged."""
-        target = self._dir(key)
-        script = (target / "script").read_text()
-        body = json.loads((target / "job.json").read_bytes())
-        return Payload(
-            script=script,
-            environment={str(k): str(v) for k, v in body["environment"].items()},
-            argv=[str(a) for a in body["argv"]],
-            append=bool(body["append"]),
-        )
-
     def mark_ending(self, key: int, job_id: int, state: str) -> None:
         """Remember that ``job_id`` is being terminated (cancel, time limit) across restarts."""
         try:
+            self._dir(key).mkdir(mode=0o700, parents=True, exist_ok=True)
             (self._dir(key) / f"ending.{job_id}").write_text(state)
-        except OSError:  # the job ended and its directory is gone: nothing left to remember
+        except OSError:  # the state directory is unwritable: the mark is only a hint
             pass
 
     def ending(self, key: int, job_id: int) -> str | None:

@@ -16,8 +16,8 @@ import dataclasses
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ CREATE INDEX IF NOT EXISTS jobs_array_job_id ON jobs (array_job_id);
 CREATE INDEX IF NOT EXISTS jobs_end_time ON jobs (end_time);
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS payloads (key INTEGER PRIMARY KEY, data BLOB NOT NULL);
 """
 _UPSERT = "INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?, ?)"
 _Row = tuple[int, int, str, int, int, bytes]
@@ -90,6 +91,8 @@ class _Item:
     next_job_id: int | None
     future: asyncio.Future[None] | None
     loop: asyncio.AbstractEventLoop | None
+    #: Payload key -> data to store, or None to delete it.
+    payloads: dict[int, bytes | None] = field(default_factory=dict)
 
 
 class JobStore:
@@ -119,16 +122,36 @@ class JobStore:
         self._writer.start()
         return state
 
-    async def save(self, jobs: Iterable[Job], *, next_job_id: int | None = None) -> None:
-        """Upsert ``jobs``; returns once they are committed."""
+    async def save(
+        self,
+        jobs: Iterable[Job],
+        *,
+        next_job_id: int | None = None,
+        payloads: Mapping[int, bytes] | None = None,
+    ) -> None:
+        """Upsert ``jobs`` (and their scripts, ``payloads``) in one transaction; returns once
+        they are committed."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-        self._enqueue(_Item([_row(j) for j in jobs], next_job_id, future, loop))
+        item = _Item([_row(j) for j in jobs], next_job_id, future, loop, dict(payloads or {}))
+        self._enqueue(item)
         await future
 
-    def save_nowait(self, jobs: Iterable[Job]) -> None:
-        """Queue ``jobs`` for the next group commit; failures are logged."""
-        self._enqueue(_Item([_row(j) for j in jobs], None, None, None))
+    def save_nowait(self, jobs: Iterable[Job], *, drop_payloads: Iterable[int] = ()) -> None:
+        """Queue ``jobs`` (and payload deletions) for the next group commit; failures are
+        logged."""
+        dropped: dict[int, bytes | None] = dict.fromkeys(drop_payloads)
+        self._enqueue(_Item([_row(j) for j in jobs], None, None, None, dropped))
+
+    async def load_payload(self, key: int) -> bytes | None:
+        rows = await asyncio.to_thread(
+            self._read, "SELECT data FROM payloads WHERE key = ?", (key,)
+        )
+        return bytes(rows[0][0]) if rows else None
+
+    async def payload_keys(self) -> set[int]:
+        rows = await asyncio.to_thread(self._read, "SELECT key FROM payloads", ())
+        return {int(r[0]) for r in rows}
 
     async def flush(self) -> None:
         """Wait until everything queued so far is committed."""
@@ -250,12 +273,22 @@ class JobStore:
         # Later saves of the same job win; one row per job keeps the transaction small.
         rows = {row[0]: row for item in batch for row in item.rows}
         next_ids = [item.next_job_id for item in batch if item.next_job_id is not None]
-        if not rows and not next_ids:
+        payloads = {key: data for item in batch for key, data in item.payloads.items()}
+        if not rows and not next_ids and not payloads:
             return None
         try:
             self._wconn.execute("BEGIN IMMEDIATE")
             try:
                 self._wconn.executemany(_UPSERT, rows.values())
+                if payloads:
+                    self._wconn.executemany(
+                        "INSERT OR REPLACE INTO payloads VALUES (?, ?)",
+                        [(k, d) for k, d in payloads.items() if d is not None],
+                    )
+                    self._wconn.executemany(
+                        "DELETE FROM payloads WHERE key = ?",
+                        [(k,) for k, d in payloads.items() if d is None],
+                    )
                 if next_ids:
                     self._wconn.execute(
                         "INSERT INTO meta VALUES ('next_job_id', ?) ON CONFLICT (key) "

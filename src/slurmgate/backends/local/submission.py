@@ -59,6 +59,14 @@ from slurmgate.domain.slurm_errno import (
     ESLURM_USER_ID_MISSING,
 )
 
+OWNER_CACHE_SECONDS = 60.0
+OWNER_CACHE_SIZE = 4096
+
+
+def _home_or_tmp(user: UserInfo) -> str:
+    return user.home if os.path.isdir(user.home) else "/tmp"  # noqa: S108 - Slurm's fallback
+
+
 #: priority/basic's starting point (TOP_PRIORITY in slurmctld).
 TOP_PRIORITY = 0xFFFF0000
 _MAX_NICE = 2147483645
@@ -75,6 +83,8 @@ class Owner:
     user: UserInfo
     run_uid: int | None
     run_gid: int | None
+    #: Where jobs that name no working directory run: the user's home if it exists.
+    default_cwd: str = "/tmp"  # noqa: S108 - Slurm's fallback
 
 
 @dataclass(slots=True)
@@ -143,6 +153,8 @@ class SubmissionRules:
         self.layout = layout
         self.gateway_user = gateway_user
         self.as_root = as_root
+        # passwd lookups can go to the network (NSS); a minute-old answer is good enough.
+        self._owners: dict[str, tuple[float, Owner]] = {}
 
     # -- who ----------------------------------------------------------------------------------
 
@@ -156,12 +168,24 @@ class SubmissionRules:
                     error_number=ESLURM_USER_ID_MISSING,
                     error="Invalid user id",
                 )
-            return Owner(user=found, run_uid=found.uid, run_gid=found.gid)
+            return Owner(found, found.uid, found.gid, _home_or_tmp(found))
         gw = self.gateway_user
         user = found or UserInfo(
             name=name, uid=gw.uid, gid=gw.gid, home=gw.home, login_shell=gw.login_shell
         )
-        return Owner(user=user, run_uid=None, run_gid=None)
+        return Owner(user, None, None, _home_or_tmp(user))
+
+    def cached_owner(self, principal: Principal, now: float) -> Owner | None:
+        """The owner looked up for this user less than a minute ago, if any."""
+        found = self._owners.get(principal.user_name)
+        if found is None or now - found[0] > OWNER_CACHE_SECONDS:
+            return None
+        return found[1]
+
+    def remember_owner(self, owner: Owner, now: float) -> None:
+        if len(self._owners) >= OWNER_CACHE_SIZE:
+            self._owners.clear()  # a crude bound; lookups are cheap to redo
+        self._owners[owner.user.name] = (now, owner)
 
     def default_environment(self, user: UserInfo) -> dict[str, str]:
         return {
@@ -274,7 +298,7 @@ class SubmissionRules:
         if spec.current_working_directory is not None:
             cwd = _absolute(spec.current_working_directory, "The working directory")
         else:
-            cwd = user.home if os.path.isdir(user.home) else "/tmp"  # noqa: S108 - Slurm's fallback
+            cwd = owner.default_cwd
         default_out = "slurm-%A_%a.out" if array is not None else "slurm-%j.out"
         stdout = _relative_to(spec.standard_output or default_out, cwd)
         stderr = _relative_to(spec.standard_error, cwd) if spec.standard_error else stdout
