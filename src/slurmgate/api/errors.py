@@ -116,7 +116,7 @@ def version_of(path: str) -> ApiVersion:
 
 def envelope(error: SlurmgateError, info: ClusterInfo, path: str = "") -> tuple[int, bytes]:
     """Status and body of ``error`` for code below Starlette (the connection, middleware)."""
-    body = orjson.dumps(version_of(path).errors([error], info), option=orjson.OPT_NON_STR_KEYS)
+    body = orjson.dumps(version_of(path).errors([error], info))
     return http_status(error), body
 
 

@@ -6,17 +6,16 @@ backend with domain types, render. Failures are exceptions, turned into envelope
 
 from __future__ import annotations
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from slurmgate.api.errors import PayloadTooLarge, UnsupportedMediaType
+from slurmgate.api.errors import PayloadTooLarge
+from slurmgate.api.requests import authenticated, read_json
 from slurmgate.api.responses import JSONResponse
 from slurmgate.api.submission import parse_signal
 from slurmgate.api.token_routes import token_routes
 from slurmgate.api.versions import VERSIONS, ApiVersion
-from slurmgate.auth.authenticate import authenticate
 from slurmgate.backends.base import Backend
 from slurmgate.domain import InvalidRequest, JobSubmission, NotFound, Principal
 from slurmgate.domain import slurm_errno as errno
@@ -34,12 +33,8 @@ def _version(request: Request, operation: str) -> ApiVersion:
 
 
 async def _begin(request: Request, operation: str) -> tuple[ApiVersion, Principal, Backend]:
-    # request.state carries what the audit log reports: the action, then who asked.
-    request.state.action = operation
     version = _version(request, operation)
-    principal = authenticate(request.headers, request.app.state.verifier)
-    request.state.principal = principal
-    await request.app.state.rate_limiter.check_user(principal, operation)
+    principal = await authenticated(request, operation)
     return version, principal, request.app.state.backend
 
 
@@ -79,34 +74,17 @@ def _job_id(request: Request) -> int:
 
 
 async def _json_body(request: Request) -> object:
-    content_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
-    if content_type not in ("application/json", "", "*/*"):
-        raise UnsupportedMediaType(
-            f"Content-Type {content_type!r} is not supported: send application/json"
-        )
-    limit = request.app.state.settings.limits.max_body_bytes
-    too_large = f"Request body larger than {limit} bytes (limits.max_body_bytes)"
-    length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > limit:
-        raise PayloadTooLarge(too_large)
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise PayloadTooLarge(too_large)
-    if not body.strip():
+    body = await read_json(
+        request,
+        limit=request.app.state.settings.limits.max_body_bytes,
+        limit_name="limits.max_body_bytes",
+    )
+    if body is None:
         raise InvalidRequest(
             "Request body is empty: a JSON object is required",
             error_number=errno.ESLURM_REST_FAIL_PARSING,
         )
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidRequest(
-            f"Unable to parse the request body as JSON: {exc}",
-            error_number=errno.ESLURM_REST_FAIL_PARSING,
-            error="Rest failed to parse query",
-        ) from None
+    return body
 
 
 def _check_script_sizes(request: Request, submission: JobSubmission) -> None:

@@ -11,21 +11,18 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from slurmgate.api.errors import PayloadTooLarge, UnsupportedMediaType
+from slurmgate.api.requests import authenticated, read_json
 from slurmgate.api.responses import JSONResponse
 from slurmgate.api.versions import DEFAULT_VERSION, VERSIONS
-from slurmgate.auth.authenticate import authenticate
 from slurmgate.auth.revocation import keep_until, parse_before
 from slurmgate.auth.setup import Auth
 from slurmgate.backends.base import Backend
 from slurmgate.domain import InvalidRequest, PermissionDenied, Principal
-from slurmgate.domain import slurm_errno as errno
 
 PREFIX = "/slurmgate/v1"
 #: These bodies hold a number or a name; anything bigger is not one of them.
@@ -33,35 +30,14 @@ MAX_BODY_BYTES = 64 * 1024
 
 
 async def _begin(request: Request, action: str) -> tuple[Principal, Auth]:
-    # request.state carries what the audit log reports: the action, then who asked.
-    request.state.action = action
-    principal = authenticate(request.headers, request.app.state.verifier)
-    request.state.principal = principal
-    await request.app.state.rate_limiter.check_user(principal, action)
-    return principal, request.app.state.auth
+    return await authenticated(request, action), request.app.state.auth
 
 
 async def _body(request: Request) -> dict[str, Any]:
     """The JSON object sent, or {} for an empty body."""
-    content_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
-    if content_type not in ("application/json", "", "*/*"):
-        raise UnsupportedMediaType(
-            f"Content-Type {content_type!r} is not supported: send application/json"
-        )
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise PayloadTooLarge(f"Request body larger than {MAX_BODY_BYTES} bytes")
-    if not body.strip():
+    value = await read_json(request, limit=MAX_BODY_BYTES)
+    if value is None:
         return {}
-    try:
-        value = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidRequest(
-            f"Unable to parse the request body as JSON: {exc}",
-            error_number=errno.ESLURM_REST_FAIL_PARSING,
-        ) from None
     if not isinstance(value, dict):
         raise InvalidRequest("The request body must be a JSON object")
     return value

@@ -101,6 +101,8 @@ class JobControl:
         self._kill_timers: dict[int, asyncio.TimerHandle] = {}
         #: Jobs being terminated, and the state they end in.
         self._ending: dict[int, JobState] = {}
+        #: Payload keys that have termination marks on disk, so only they are cleaned up.
+        self._marked: set[int] = set()
         self._launching: dict[int, asyncio.Task[None]] = {}
         self._chores: set[asyncio.Task[None]] = set()
 
@@ -213,7 +215,9 @@ class JobControl:
         if job.job_id in self._ending:
             return
         self._ending[job.job_id] = final
-        self._chore(self.b.payloads.mark_ending, self.b.payload_key(job), job.job_id, final.value)
+        key = self.b.payload_key(job)
+        self._marked.add(key)
+        self._chore(self.b.payloads.mark_ending, key, job.job_id, final.value)
         if not runs_script(job):
             self.finish(job, None)
         elif job.job_id not in self._launching:
@@ -312,7 +316,9 @@ class JobControl:
             return
         key = self.b.payload_key(job)
         self.b.store.save_nowait((), drop_payloads=[key])
-        self._chore(self.b.payloads.remove, key)
+        if key in self._marked:
+            self._marked.discard(key)
+            self._chore(self.b.payloads.remove, key)
 
     def _chore(self, func: Callable[..., None], *args: object) -> None:
         """Run blocking file work in a thread without waiting for it (close() does)."""
@@ -369,6 +375,7 @@ class JobControl:
         for job_id, mark in marks.items():
             if mark in (JobState.CANCELLED.value, JobState.TIMEOUT.value):
                 self._ending[job_id] = JobState(mark)
+                self._marked.add(b.payload_key(b.jobs[job_id]))
         ended = await b.executor.recover(with_process)
         for job_id, status in ended.items():
             job = b.jobs[job_id]

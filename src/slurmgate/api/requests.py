@@ -1,0 +1,52 @@
+"""What every endpoint does with a request before its own work: authenticate it, read its body."""
+
+from __future__ import annotations
+
+import orjson
+from starlette.requests import Request
+
+from slurmgate.api.errors import PayloadTooLarge, UnsupportedMediaType
+from slurmgate.auth.authenticate import authenticate
+from slurmgate.domain import InvalidRequest, Principal
+from slurmgate.domain import slurm_errno as errno
+
+
+async def authenticated(request: Request, action: str) -> Principal:
+    """The caller, authenticated and within its rate limits; recorded for the audit log."""
+    # request.state carries what the audit log reports: the action, then who asked.
+    request.state.action = action
+    principal = authenticate(request.headers, request.app.state.verifier)
+    request.state.principal = principal
+    await request.app.state.rate_limiter.check_user(principal, action)
+    return principal
+
+
+async def read_json(request: Request, *, limit: int, limit_name: str = "") -> object | None:
+    """The JSON body, or None when it is empty; at most ``limit`` bytes are read."""
+    content_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
+    if content_type not in ("application/json", "", "*/*"):
+        raise UnsupportedMediaType(
+            f"Content-Type {content_type!r} is not supported: send application/json"
+        )
+    too_large = f"Request body larger than {limit} bytes" + (
+        f" ({limit_name})" if limit_name else ""
+    )
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > limit:
+        raise PayloadTooLarge(too_large)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise PayloadTooLarge(too_large)
+    if not body.strip():
+        return None
+    try:
+        value: object = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidRequest(
+            f"Unable to parse the request body as JSON: {exc}",
+            error_number=errno.ESLURM_REST_FAIL_PARSING,
+            error="Rest failed to parse query",
+        ) from None
+    return value
