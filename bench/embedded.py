@@ -12,9 +12,7 @@ import argparse
 import json
 import os
 import platform
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,8 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.wrk import ensure_wrk, rss_mb, run_wrk  # noqa: E402
 from slurmgate.auth.tokens import mint  # noqa: E402
-from tests.support.cluster import read_key, start_local_gateway, stop_process  # noqa: E402
+from tests.support.cluster import read_key, start_gateway, stop_process  # noqa: E402
 
 CONFIG = """
 [local]
@@ -44,59 +43,6 @@ wrk.headers["X-SLURM-USER-TOKEN"] = "{token}"
 """
 
 
-def ensure_wrk() -> str:
-    found = shutil.which("wrk")
-    if found:
-        return found
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, env=env)
-        found = shutil.which("wrk")
-    if not found:
-        sys.exit("wrk is needed: install the Debian package 'wrk'")
-    return found
-
-
-_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
-
-
-def _ms(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
-    return float(number) * _UNITS[unit]
-
-
-def run_wrk(wrk: str, url: str, lua: str, *, duration: int, connections: int) -> dict[str, float]:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(lua)
-    try:
-        done = subprocess.run(
-            [wrk, "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script.name, url],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=duration + 30,
-        )
-    finally:
-        os.unlink(script.name)
-    out = done.stdout
-    stats = {
-        "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-        "p50_ms": _ms(re.search(r"50%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
-        "p99_ms": _ms(re.search(r"99%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
-        "requests": float(re.search(r"(\d+) requests in", out).group(1)),  # type: ignore[union-attr]
-    }
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    stats["non_2xx"] = float(errors.group(1)) if errors else 0.0
-    return stats
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
@@ -109,7 +55,7 @@ def main() -> None:
     scratch = [state_dir]
     workdir = state_dir / "out"
     workdir.mkdir()
-    process, base_url = start_local_gateway(state_dir, CONFIG)
+    process, base_url = start_gateway(state_dir, CONFIG)
     results: dict[str, object] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.node()} {os.cpu_count()} CPUs {platform.machine()}",
@@ -142,7 +88,7 @@ def main() -> None:
         stop_process(process)
         state_dir2 = Path(tempfile.mkdtemp(prefix="slurmgate-bench-"))
         scratch.append(state_dir2)
-        process, base_url = start_local_gateway(state_dir2, CONFIG)
+        process, base_url = start_gateway(state_dir2, CONFIG)
         token = mint(read_key(state_dir2), pwd_name(), lifespan=3600, now=int(time.time()))
         load_jobs(base_url, token, body, args.jobs)
         for connections in sorted({1, args.connections}):

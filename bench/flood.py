@@ -37,7 +37,7 @@ from slurmgate.auth.tokens import mint  # noqa: E402
 from tests.support.cluster import (  # noqa: E402
     current_user,
     read_key,
-    start_local_gateway,
+    start_gateway,
     stop_process,
 )
 
@@ -153,7 +153,7 @@ def main() -> None:
     quiet_rate = 0.8 * args.limit
 
     state_dir = Path(tempfile.mkdtemp(prefix="slurmgate-flood-"))
-    process, base_url = start_local_gateway(state_dir, config(args.limit))
+    process, base_url = start_gateway(state_dir, config(args.limit))
     results: dict[str, object] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.node()} {os.cpu_count()} CPUs {platform.machine()}",

@@ -114,6 +114,19 @@ class LocalSettings(_Strict):
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
 
 
+class SlurmSettings(_Strict):
+    """A real Slurm cluster through libslurm in this process (backend ``slurm``)."""
+
+    #: slurm.conf to read; None: SLURM_CONF, else /etc/slurm/slurm.conf, as every Slurm client.
+    conf: Path | None = None
+    #: libslurmfull.so; None: the first of the distributions' usual places.
+    library: Path | None = None
+    #: Directory holding slurm/slurm.h to build the binding against; None: /usr/include.
+    include_dir: Path | None = None
+    #: Where the compiled binding is cached; None: <state_dir>/binding.
+    binding_cache: Path | None = None
+
+
 class SigningKey(_Strict):
     """One HS256 key among several; tokens name it in their header's ``kid``."""
 
@@ -279,7 +292,8 @@ class Settings(BaseSettings):
 
     #: Where to listen, in slurmrestd's forms: ":6820", "host:port", "unix:/path".
     listen: str = ":6820"
-    backend: Literal["local"] = "local"
+    #: "local": the embedded single-machine cluster; "slurm": a real cluster through libslurm.
+    backend: Literal["local", "slurm"] = "local"
     #: Where the embedded cluster keeps its database, spool and key.
     state_dir: Path = Field(default_factory=lambda: default_state_dir())
     #: Run even as root (slurmgate refuses by default, as slurmrestd does).
@@ -294,6 +308,7 @@ class Settings(BaseSettings):
     audit: AuditSettings = AuditSettings()
     limits: LimitSettings = LimitSettings()
     local: LocalSettings = LocalSettings()
+    slurm: SlurmSettings = SlurmSettings()
 
     @field_validator("listen")
     @classmethod
@@ -303,7 +318,14 @@ class Settings(BaseSettings):
 
     @property
     def jwt_key_path(self) -> Path:
-        return self.auth.jwt_key or self.state_dir / "jwt_hs256.key"
+        """The HS256 key: as set; else the cluster's (slurm.conf) or the embedded one's."""
+        if self.auth.jwt_key is not None:
+            return self.auth.jwt_key
+        if self.backend == "slurm":
+            from slurmgate import slurm_conf
+
+            return slurm_conf.read(slurm_conf.locate(self.slurm.conf)).jwt_key
+        return self.state_dir / "jwt_hs256.key"
 
     @classmethod
     def settings_customise_sources(

@@ -1,7 +1,8 @@
 """The contract suite: HTTP-level behaviour every backend must show.
 
 The ``cluster`` fixture is parametrized by backend. ``local`` (the embedded cluster) always
-runs; other backends join the parameter list when their cluster is available.
+runs; ``slurm`` runs against the lab cluster (scripts/lab-cluster), as its user ``sgalice``,
+with ``sgbob`` as the other user, and skips where there is none (never in CI).
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from tests.support.cluster import (
     Cluster,
     current_user,
     read_key,
-    start_local_gateway,
+    read_key_file,
+    start_gateway,
     stop_process,
 )
+from tests.support.lab import lab_gateway, require_lab, shared_directory
 
 # A partition named "gpu" too, as the seed's cluster has, so its submission runs unchanged.
 LOCAL_CONFIG = """
@@ -59,14 +62,17 @@ def _other_user(user: str) -> str:
     return "nobody" if user != "nobody" else "daemon"
 
 
-@pytest.fixture(scope="session", params=["local"])
+@pytest.fixture(scope="session", params=["local", "slurm"])
 def cluster(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Cluster]:
+    if request.param == "slurm":
+        yield from _lab_cluster()
+        return
     state_dir = tmp_path_factory.mktemp("gateway")
     workdir = tmp_path_factory.mktemp("jobs")
     os.chmod(workdir, 0o1777)
-    process, base_url = start_local_gateway(state_dir, LOCAL_CONFIG)
+    process, base_url = start_gateway(state_dir, LOCAL_CONFIG)
     user = current_user()
     try:
         yield Cluster(
@@ -116,3 +122,20 @@ def client_for(cluster: Cluster, workdir: Path) -> Iterator[ClientFactory]:
     yield make
     for client in made:
         client.http.close()
+
+
+def _lab_cluster() -> Iterator[Cluster]:
+    """slurmgate on the lab cluster, run as its own unprivileged user like a real deployment."""
+    lab = require_lab()
+    with shared_directory("slurmgate-jobs-") as workdir, lab_gateway(lab) as gateway:
+        yield Cluster(
+            backend="slurm",
+            base_url=gateway.base_url,
+            key=read_key_file(lab.jwt_key),
+            user=lab.users[0],
+            other_user=lab.users[1],
+            user_is_admin=False,
+            node_name=lab.node,
+            workdir=workdir,
+            process=gateway.process,
+        )

@@ -24,14 +24,14 @@ def test_cluster_views_match_the_official_schema(
     assert_matches_spec(f"/slurm/{version}/{path}", response.json())
 
 
-def test_nodes_show_the_configured_node_and_its_resources(api: Api) -> None:
+def test_nodes_show_the_configured_node_and_its_resources(cluster: Cluster, api: Api) -> None:
     nodes = api.get("nodes").json()["nodes"]
-    assert [n["name"] for n in nodes] == ["node1"]
+    assert [n["name"] for n in nodes] == [cluster.node_name]
     assert nodes[0]["cpus"] == 8
     assert nodes[0]["real_memory"] == 8192
-    single = api.get("node/node1")
+    single = api.get(f"node/{cluster.node_name}")
     assert single.status_code == 200
-    assert_matches_spec("/slurm/v0.0.38/node/node1", single.json())
+    assert_matches_spec(f"/slurm/v0.0.38/node/{cluster.node_name}", single.json())
 
 
 def test_partitions_show_the_default_and_limits(api: Api) -> None:

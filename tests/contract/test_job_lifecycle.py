@@ -146,10 +146,11 @@ def test_job_over_its_time_limit_is_killed_with_timeout(api: Api, workdir: Path)
     # Slurm's time limits are whole minutes, so this test takes a little over one.
     job_id = api.submit("#!/bin/sh\nsleep 600\n", time_limit=1)
 
-    job = api.wait_for(job_id, timeout=100)
+    job = api.wait_for(job_id, timeout=130)
 
     assert job["job_state"] == "TIMEOUT"
-    assert 60 <= job["end_time"] - job["start_time"] <= 75
+    # slurmctld looks for jobs over their limit every 30 s, then allows KillWait.
+    assert 60 <= job["end_time"] - job["start_time"] <= 100
 
 
 def test_held_job_waits_until_released(cluster: Cluster, api: Api, workdir: Path) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cluster import start_local_gateway, stop_process
+from tests.support.cluster import start_gateway, stop_process
 
 BIN = Path(sys.executable).parent
 SEED_JOB = {
@@ -63,7 +63,7 @@ echo
 def _run(
     state_dir: Path, config: str
 ) -> tuple[list[dict[str, object]], str, subprocess.Popen[bytes]]:
-    process, base_url = start_local_gateway(
+    process, base_url = start_gateway(
         state_dir, config, extra_env={"SLURMGATE_STATE_DIR": str(state_dir)}
     )
     try:

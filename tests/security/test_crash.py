@@ -29,7 +29,7 @@ from tests.support.cluster import (
     FINISHED,
     current_user,
     read_key,
-    start_local_gateway,
+    start_gateway,
     stop_process,
 )
 
@@ -130,7 +130,7 @@ def start(tmp_path: Path) -> Iterator[Any]:
     runs: list[Run] = []
 
     def started() -> Run:
-        process, base_url = start_local_gateway(state_dir, CONFIG)
+        process, base_url = start_gateway(state_dir, CONFIG)
         user = current_user()
         token = mint(read_key(state_dir), user, lifespan=900, now=int(time.time()))
         run = Run(process, base_url, {"X-SLURM-USER-TOKEN": token, "X-SLURM-USER-NAME": user})
@@ -230,7 +230,7 @@ def _check_after_restart(run: Run, ledger: Ledger) -> list[dict[str, Any]]:
         if job["job_id"] in ledger.running_at_kill:
             ledger.after_kill[state] += 1
         if state == "PENDING":
-            assert not job["job_resources"]["allocated_nodes"], job
+            assert not job.get("job_resources", {}).get("allocated_nodes"), job
         if state in ("RUNNING", "COMPLETED"):
             assert job["start_time"] > 0 and job["nodes"] == "node1", job
         if state in FINISHED:

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from slurmgate.auth.tokens import mint
-from tests.support.cluster import current_user, read_key, start_local_gateway, stop_process
+from tests.support.cluster import current_user, read_key, start_gateway, stop_process
 
 JOBS = "/slurm/v0.0.38/jobs"
 LIMIT = 40  # per minute: the whole test fits in one window, whatever the machine's speed
@@ -56,7 +56,7 @@ class Target:
 
 @pytest.fixture
 def target(tmp_path: Path) -> Iterator[Target]:
-    process, base_url = start_local_gateway(tmp_path / "state", CONFIG)
+    process, base_url = start_gateway(tmp_path / "state", CONFIG)
     try:
         yield Target(base_url, read_key(tmp_path / "state"))
     finally:

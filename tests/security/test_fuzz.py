@@ -33,7 +33,7 @@ from schemathesis.generation import GenerationMode
 
 from slurmgate.api.openapi import build_openapi
 from slurmgate.auth.tokens import mint
-from tests.support.cluster import current_user, read_key, start_local_gateway, stop_process
+from tests.support.cluster import current_user, read_key, start_gateway, stop_process
 
 pytestmark = pytest.mark.slow
 
@@ -95,7 +95,7 @@ class Target:
 @pytest.fixture(scope="module")
 def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     state_dir = tmp_path_factory.mktemp("fuzz")
-    process, base_url = start_local_gateway(state_dir, CONFIG)
+    process, base_url = start_gateway(state_dir, CONFIG)
     try:
         user = current_user()
         token = mint(read_key(state_dir), user, lifespan=3600, now=int(time.time()))

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from slurmgate.auth.tokens import mint
-from tests.support.cluster import read_key, start_local_gateway
+from tests.support.cluster import read_key, start_gateway
 
 MAX_LIFESPAN = 3600
 DEFAULT_LIFESPAN = 600
@@ -164,7 +164,7 @@ start_time = 4102444800
 end_time = 4102448400
 users = ["root"]
 """
-    process, base_url = start_local_gateway(state_dir, config)
+    process, base_url = start_gateway(state_dir, config)
     return TokenGateway(
         process=process,
         base_url=base_url,

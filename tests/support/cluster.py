@@ -46,6 +46,8 @@ class Cluster:
     workdir: Path
     #: Whether ``user`` is one of the gateway's administrators (Slurm: root, SlurmUser).
     user_is_admin: bool = False
+    #: The cluster's one node (8 CPUs, 8 GiB on every backend the suite runs on).
+    node_name: str = "node1"
     process: subprocess.Popen[bytes] | None = None
     cleanup: list[Callable[[], None]] = field(default_factory=list)
 
@@ -134,10 +136,18 @@ class Api:
         return self.delete(f"job/{job_id}", params=params)
 
 
-def start_local_gateway(
-    state_dir: Path, config: str, *, extra_env: dict[str, str] | None = None
+def start_gateway(
+    state_dir: Path,
+    config: str,
+    *,
+    extra_env: dict[str, str] | None = None,
+    user: str | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """Run ``slurmgate serve`` as a real process and wait until it answers."""
+    """Run ``slurmgate serve`` as a real process and wait until it answers.
+
+    With ``user`` (tests run as root), the gateway runs as that user, as it would in
+    production, instead of as root with --allow-root.
+    """
     state_dir.mkdir(parents=True, exist_ok=True)
     config_file = state_dir / "slurmgate.toml"
     config_file.write_text(config)
@@ -154,11 +164,13 @@ def start_local_gateway(
         "--config",
         str(config_file),
     ]
-    if os.geteuid() == 0:
+    if os.geteuid() == 0 and user is None:
         argv.append("--allow-root")
     env = {**os.environ, **(extra_env or {})}
+    if user is not None:
+        env["HOME"] = str(state_dir)
     with (state_dir / "gateway.log").open("ab") as log:  # the child keeps its own descriptor
-        process = subprocess.Popen(argv, stdout=log, stderr=log, env=env)
+        process = subprocess.Popen(argv, stdout=log, stderr=log, env=env, user=user)
     base_url = f"http://127.0.0.1:{port}"
     wait_until_serving(process, base_url, state_dir / "gateway.log")
     return process, base_url
@@ -191,4 +203,8 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float = 15.0) -> Non
 
 
 def read_key(state_dir: Path) -> bytes:
-    return load_key(state_dir / "jwt_hs256.key")
+    return read_key_file(state_dir / "jwt_hs256.key")
+
+
+def read_key_file(path: Path) -> bytes:
+    return load_key(path)

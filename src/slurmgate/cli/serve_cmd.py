@@ -40,7 +40,10 @@ def add_parser(commands: Any) -> None:
         "(SLURMGATE_LISTEN; default :6820)",
     )
     parser.add_argument(
-        "--backend", metavar="NAME", help="'local': the embedded cluster (SLURMGATE_BACKEND)"
+        "--backend",
+        metavar="NAME",
+        help="'local': the embedded cluster (default); 'slurm': a real cluster through "
+        "libslurm (SLURMGATE_BACKEND)",
     )
     parser.add_argument(
         "--allow-root",

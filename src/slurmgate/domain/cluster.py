@@ -61,6 +61,9 @@ class Node:
     mcs_label: str = ""
     burstbuffer_network_address: str = ""
     port: int = 0
+    #: Free text set by an administrator (scontrol update node Comment=, Extra=).
+    comment: str = ""
+    extra: str = ""
 
     @property
     def idle_cpus(self) -> int:
@@ -92,6 +95,7 @@ class Partition:
     priority_tier: int = 1
     grace_time: int = 0
     over_time_limit: int | None = None
+    #: Comma-separated PreemptMode ("OFF", "REQUEUE,GANG", ...); "" = not set (NO_VAL16).
     preemption_mode: str = "OFF"
     allowed_accounts: str = "ALL"
     allowed_groups: str = ""
@@ -124,6 +128,9 @@ class Reservation:
     burst_buffer: str = ""
     flags: list[str] = field(default_factory=list)
     max_start_delay: int = 0
+    #: The PURGE_COMP flag (shown as ``purge_completed`` rather than among the flags) and its
+    #: idle time in seconds.
+    purge_completed: bool = False
     purge_completed_time: int = 0
     watts: int | None = None
     core_specializations: list[dict[str, object]] = field(default_factory=list)

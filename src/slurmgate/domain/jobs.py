@@ -10,6 +10,9 @@ import os
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from slurmgate.domain.errors import InvalidRequest
+from slurmgate.domain.slurm_errno import ESLURM_JOB_SCRIPT_MISSING
+
 
 class JobState(StrEnum):
     """Slurm's base job states (JOB_STATE_BASE), by the names slurmrestd prints."""
@@ -178,6 +181,24 @@ class JobSpec:
     wait_all_nodes: bool | None = None
 
 
+NO_SHEBANG = (
+    "This does not look like a batch script. The first line must start with #! followed by "
+    "the path to an interpreter."
+)
+
+
+def check_batch_script(script: str | None) -> None:
+    """Refuse what sbatch refuses before a batch script reaches slurmctld."""
+    if not script:
+        raise InvalidRequest(
+            "Batch job submission requires a script",
+            error_number=ESLURM_JOB_SCRIPT_MISSING,
+            error="Job script not specified",
+        )
+    if not script.startswith("#!"):
+        raise InvalidRequest(NO_SHEBANG)
+
+
 @dataclass(slots=True)
 class JobSubmission:
     """A whole submission request: one job, or the components of a heterogeneous job."""
@@ -238,6 +259,12 @@ class NodeAllocation:
     node_name: str
     cpus: int
     memory: int  # MiB
+    #: The node's allocated cores as (socket id, core id within the socket) pairs, in order;
+    #: ``None`` when the backend does not know them.
+    cores: tuple[tuple[int, int], ...] | None = None
+    #: CPUs and memory (MiB) of the allocation in use by job steps, as slurmctld counts them.
+    cpus_used: int = 0
+    memory_used: int = 0
 
 
 @dataclass(slots=True)
@@ -319,7 +346,53 @@ class Job:
     tres_per_node: str = ""
     billable_tres: float = 0.0
     allocations: list[NodeAllocation] = field(default_factory=list)
+    #: What slurmctld counts an allocation in: "cores" (SelectTypeParameters CR_Core or
+    #: CR_Socket), "cpus" (CR_CPU), "" (neither).
+    allocation_unit: str = "cpus"
     flags: list[str] = field(default_factory=list)
+    #: Job state flags set beside the base state, the one Slurm shows instead of the base
+    #: state first ("COMPLETING", "CONFIGURING", "REQUEUED", ...).
+    state_flags: list[str] = field(default_factory=list)
+    #: Flags the record was loaded with, as slurmctld returns them.
+    show_flags: list[str] = field(default_factory=lambda: ["SHOW_ALL", "SHOW_DETAIL"])
+    group_name: str = ""
+    association_id: int = 0
+    #: Seconds; 0 = none.
+    delay_boot: int = 0
+    admin_comment: str = ""
+    system_comment: str = ""
+    prefer: str = ""
+    batch_features: str = ""
+    burst_buffer: str = ""
+    burst_buffer_state: str = ""
+    cluster_features: str = ""
+    container: str = ""
+    mcs_label: str = ""
+    #: sbatch's --sockets-per-node, --cores-per-socket, --threads-per-core (None = not given).
+    sockets_per_node: int | None = None
+    cores_per_socket: int | None = None
+    threads_per_core: int | None = None
+    tasks_per_core: int | None = None
+    tasks_per_socket: int | None = None
+    tasks_per_board: int = 0
+    sockets_per_board: int = 0
+    #: --core-spec and --thread-spec (None = not given).
+    core_specification: int | None = None
+    thread_specification: int | None = None
+    #: --cpu-freq as slurmctld stores it (kHz, or Slurm's CPU_FREQ_* codes; None = not given).
+    cpu_frequency_minimum: int | None = None
+    cpu_frequency_maximum: int | None = None
+    cpu_frequency_governor: int | None = None
+    tres_per_job: str = ""
+    tres_per_socket: str = ""
+    tres_per_task: str = ""
+    tres_bind: str = ""
+    tres_freq: str = ""
+    cpus_per_tres: str = ""
+    memory_per_tres: str = ""
+    minimum_tmp_disk_per_node: int = 0
+    pre_sus_time: int = 0
+    reboot: bool = False
     #: Seconds since the epoch at which the record last changed (for ``update_time`` filters).
     last_update: int = 0
 

@@ -66,6 +66,8 @@ class Stats:
     bf_queue_len: int = 0
     bf_queue_len_mean: int = 0
     bf_queue_len_sum: int = 0
+    bf_table_size: int = 0
+    bf_table_size_mean: int = 0
     bf_when_last_cycle: int = 0
     bf_active: bool = False
     rpcs_by_message_type: list[RpcByType] = field(default_factory=list)

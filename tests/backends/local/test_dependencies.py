@@ -13,6 +13,7 @@ from slurmgate.backends.local.dependencies import (
     JobIndex,
     evaluate,
     parse_dependency,
+    without_jobs,
 )
 from slurmgate.domain.errors import InvalidRequest
 from slurmgate.domain.jobs import ExitStatus, Job, JobState
@@ -122,6 +123,22 @@ def test_bad_dependency_is_rejected_naming_what_is_wrong(text: str, bad: str) ->
     assert caught.value.error_number == ESLURM_DEPENDENCY
     assert bad in caught.value.description
     assert repr(text) in caught.value.description
+
+
+@pytest.mark.parametrize(
+    ("text", "left"),
+    [
+        ("afterok:7", ""),
+        ("afterok:7,afterany:8", "afterany:8"),
+        ("afterok:7:8_2:9", "afterok:8_2"),
+        ("after:7+5?afternotok:8_*", "afternotok:8_*"),
+        ("7:8", "8"),
+        ("singleton,afterok:9", "singleton"),
+        ("afterok:8", "afterok:8"),
+    ],
+)
+def test_without_jobs_drops_their_targets_and_the_items_left_empty(text: str, left: str) -> None:
+    assert without_jobs(text, {7, 9}) == left
 
 
 # --- after ok / not ok / any --------------------------------------------------------------------

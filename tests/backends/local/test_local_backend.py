@@ -486,7 +486,6 @@ async def test_unknown_job_is_not_found(make_backend: Factory) -> None:
         ({"array": "0-5%x"}, InvalidRequest, ESLURM_INVALID_ARRAY),
         ({"array": "0-5000"}, InvalidRequest, ESLURM_INVALID_ARRAY),
         ({"dependency": "afterfoo:1"}, InvalidRequest, ESLURM_DEPENDENCY),
-        ({"dependency": "afterok:4242"}, InvalidRequest, ESLURM_DEPENDENCY),
         ({"reservation": "nosuch"}, InvalidRequest, ESLURM_RESERVATION_INVALID),
         ({"required_nodes": "node9"}, InvalidRequest, ESLURM_INVALID_NODE_NAME),
         ({"current_working_directory": "relative/dir"}, InvalidRequest, None),
@@ -516,9 +515,40 @@ async def test_refusals_explain_themselves(make_backend: Factory, tmp_path: Path
     with pytest.raises(InvalidRequest) as caught:
         await submit(backend, spec(tmp_path, script="echo hi"))
     assert caught.value.description.startswith("This does not look like a batch script.")
-    with pytest.raises(InvalidRequest) as caught:
-        await submit(backend, spec(tmp_path, dependency="afterok:4242"))
-    assert caught.value.error == "Job dependency problem"
+
+
+async def test_a_dependency_on_an_unknown_job_is_dropped(
+    make_backend: Factory, tmp_path: Path
+) -> None:
+    backend = await make_backend()
+    job_id = await submit(backend, spec(tmp_path, dependency="afterok:4242"))
+    assert backend.jobs[job_id].dependency == ""
+    await wait_state(backend, job_id, JobState.COMPLETED)
+
+
+async def test_only_the_unknown_part_of_a_dependency_is_dropped(
+    make_backend: Factory, tmp_path: Path
+) -> None:
+    backend = await make_backend()
+    held = await submit(backend, spec(tmp_path, hold=True))
+    after_all = await submit(backend, spec(tmp_path, dependency=f"afterok:4242,afterok:{held}"))
+    after_any = await submit(backend, spec(tmp_path, dependency=f"afterok:4242?afterany:{held}"))
+    blocked = await submit(backend, spec(tmp_path, hold=True))
+    updated = await submit(backend, spec(tmp_path, hold=True))
+    await backend.update_job(ROOT, updated, JobUpdate(dependency=f"afterok:{blocked}:4242"))
+    assert backend.jobs[after_all].dependency == f"afterok:{held}"
+    assert backend.jobs[after_any].dependency == f"afterany:{held}"
+    assert backend.jobs[updated].dependency == f"afterok:{blocked}"
+    await backend.update_job(ROOT, updated, JobUpdate(hold=False))
+    for job_id in (after_all, after_any, updated):
+        await wait_until(lambda j=job_id: backend.jobs[j].state_reason == "Dependency")
+    await backend.update_job(ROOT, held, JobUpdate(hold=False))
+    await wait_state(backend, after_all, JobState.COMPLETED)
+    await wait_state(backend, after_any, JobState.COMPLETED)
+    assert backend.jobs[updated].state is JobState.PENDING
+    await backend.update_job(ROOT, updated, JobUpdate(dependency="afterok:4243"))
+    assert backend.jobs[updated].dependency == ""
+    await wait_state(backend, updated, JobState.COMPLETED)
 
 
 async def test_priority_and_negative_nice_are_for_administrators(

@@ -80,19 +80,33 @@ def evolve(base: Schema, fields: str = "", *, drop: str = "", **inline: Schema) 
     return {**base, "properties": props}
 
 
+def optional(schema: Schema, *names: str) -> Schema:
+    """``schema`` with ``names`` marked as keys a response may leave out, as the daemon does
+    (``x-optional``; every other declared key is always printed)."""
+    return {**schema, "x-optional": [*schema.get("x-optional", ()), *names]}
+
+
+def keyed_by_id(schema: Schema) -> Schema:
+    """An object keyed by ids (sockets, cores) whose values are ``schema``: the declared
+    properties stay, as the official document gives them."""
+    return {**schema, "additionalProperties": schema}
+
+
 def keys(schema: Schema) -> tuple[str, ...]:
     return tuple(schema["properties"])
 
 
-def meta(info: ClusterInfo, plugin_type: str, plugin_name: str) -> dict[str, Any]:
+def meta(
+    info: ClusterInfo, plugin_type: str, plugin_name: str, *, numbers_as_text: bool = True
+) -> dict[str, Any]:
+    """The daemon prints the version parts as numbers; v0.0.38's document declares strings."""
     major, minor, micro = info.slurm_version
+    version: dict[str, Any] = {"major": major, "micro": micro, "minor": minor}
+    if numbers_as_text:
+        version = {k: str(v) for k, v in version.items()}
     return {
         "plugin": {"type": plugin_type, "name": plugin_name},
-        "Slurm": {
-            # The spec declares the version parts as strings.
-            "version": {"major": str(major), "micro": str(micro), "minor": str(minor)},
-            "release": info.release,
-        },
+        "Slurm": {"version": version, "release": info.release},
     }
 
 
@@ -100,60 +114,51 @@ def _opt(value: int | None, unset: int = 0) -> int:
     return unset if value is None else value
 
 
-def _allocation(job: Job) -> dict[str, Any]:
-    return {
-        "nodes": job.nodes,
-        "allocated_cpus": sum(a.cpus for a in job.allocations),
-        "allocated_hosts": len(job.allocations),
-        # Core-level detail (socket -> core -> state) is not in the domain model.
-        "allocated_nodes": [
-            {"memory": a.memory, "cpus": a.cpus, "sockets": {"cores": {}}, "nodename": a.node_name}
-            for a in job.allocations
-        ],
-    }
+def _allocation(job: Job) -> dict[str, Any] | None:
+    """``job_resources`` as v0.0.38 prints it; None for a job that never got resources."""
+    if not job.allocations:
+        return None
+    resources: dict[str, Any] = {"nodes": job.nodes}
+    if job.allocation_unit:  # allocated_cores with CR_Core/CR_Socket, allocated_cpus with CR_CPU
+        resources[f"allocated_{job.allocation_unit}"] = sum(a.cpus for a in job.allocations)
+    resources["allocated_hosts"] = len(job.allocations)
+    resources["allocated_nodes"] = [
+        {
+            "sockets": _sockets(a.cores or ()),
+            "nodename": a.node_name,
+            "cpus_used": a.cpus_used,
+            "memory_used": a.memory_used,
+            "memory_allocated": a.memory,
+        }
+        for a in job.allocations
+    ]
+    return resources
+
+
+def _sockets(cores: tuple[tuple[int, int], ...]) -> dict[str, Any]:
+    """Allocated cores keyed by socket id, then core id within the socket."""
+    sockets: dict[str, Any] = {}
+    for socket, core in cores:
+        sockets.setdefault(str(socket), {"cores": {}})["cores"][str(core)] = "allocated"
+    return sockets
+
+
+def _text(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+#: slurm.h: set in core_spec when the count is of threads.
+CORE_SPEC_THREAD = 0x8000
 
 
 # What slurmgate does not model, printed as the daemon prints an unset value. Shared by every
 # row: arrays are tuples so that no caller can change them for all jobs at once.
 _JOB_CONSTANTS: dict[str, Any] = {
-    "admin_comment": "",
-    "association_id": 0,
-    "batch_features": "",
-    "burst_buffer": "",
-    "burst_buffer_state": "",
-    "cluster_features": "",
-    "container": "",
-    "core_spec": "",
-    "thread_spec": "",
-    "cores_per_socket": "",
-    "cpu_frequency_minimum": "",
-    "cpu_frequency_maximum": "",
-    "cpu_frequency_governor": "",
-    "cpus_per_tres": "",
-    "delay_boot": 0,
     "federation_origin": "",
     "federation_siblings_active": "",
     "federation_siblings_viable": "",
     "gres_detail": (),
-    "mcs_label": "",
-    "memory_per_tres": "",
-    "tasks_per_core": 0,
-    "tasks_per_socket": 0,
-    "tasks_per_board": 0,
-    "minimum_tmp_disk_per_node": 0,
-    "pre_sus_time": 0,
     "profile": (),
-    "reboot": False,
-    "show_flags": ("SHOW_ALL", "SHOW_DETAIL"),  # the flags the daemon loads jobs with
-    "sockets_per_board": 0,
-    "sockets_per_node": 0,
-    "system_comment": "",
-    "threads_per_core": 0,
-    "tres_bind": "",
-    "tres_freq": "",
-    "tres_per_job": "",
-    "tres_per_socket": "",
-    "tres_per_task": "",
 }
 
 
@@ -162,8 +167,50 @@ def job_row(job: Job) -> dict[str, Any]:
     exit_code = job.exit_code.raw if job.exit_code else 0
     derived = job.derived_exit_code.raw if job.derived_exit_code else 0
     shared = job.shared or ("none" if job.exclusive else "")
-    return {
+    row = {
         **_JOB_CONSTANTS,
+        "admin_comment": job.admin_comment,
+        "association_id": job.association_id,
+        "batch_features": job.batch_features,
+        "burst_buffer": job.burst_buffer,
+        "burst_buffer_state": job.burst_buffer_state,
+        "cluster_features": job.cluster_features,
+        "container": job.container,
+        # 22.05 prints the two crossed: a thread count (with CORE_SPEC_THREAD) as core_spec,
+        # a core count as thread_spec.
+        "core_spec": (
+            ""
+            if job.thread_specification is None
+            else str(job.thread_specification | CORE_SPEC_THREAD)
+        ),
+        "thread_spec": _text(job.core_specification),
+        "cores_per_socket": _text(job.cores_per_socket),
+        "cpu_frequency_minimum": _text(job.cpu_frequency_minimum),
+        "cpu_frequency_maximum": _text(job.cpu_frequency_maximum),
+        "cpu_frequency_governor": _text(job.cpu_frequency_governor),
+        "cpus_per_tres": job.cpus_per_tres,
+        "delay_boot": job.delay_boot,
+        "mcs_label": job.mcs_label,
+        "memory_per_tres": job.memory_per_tres,
+        "tasks_per_core": _opt(job.tasks_per_core),
+        "tasks_per_node": _opt(job.tasks_per_node),
+        "tasks_per_socket": _opt(job.tasks_per_socket),
+        "tasks_per_board": job.tasks_per_board,
+        "minimum_tmp_disk_per_node": job.minimum_tmp_disk_per_node,
+        "pre_sus_time": job.pre_sus_time,
+        "reboot": job.reboot,
+        "show_flags": list(job.show_flags),
+        "sockets_per_board": job.sockets_per_board,
+        "sockets_per_node": _opt(job.sockets_per_node),
+        "system_comment": job.system_comment,
+        "threads_per_core": _opt(job.threads_per_core),
+        "tres_bind": job.tres_bind,
+        "tres_freq": job.tres_freq,
+        "tres_per_job": job.tres_per_job,
+        "tres_per_socket": job.tres_per_socket,
+        "tres_per_task": job.tres_per_task,
+        "group_name": job.group_name,
+        "prefer": job.prefer,
         "account": job.account,
         "accrue_time": job.accrue_time,
         "array_job_id": job.array_job_id,
@@ -190,7 +237,8 @@ def job_row(job: Job) -> dict[str, Any]:
         "group_id": job.group_id,
         "job_id": job.job_id,
         "job_resources": _allocation(job),
-        "job_state": job.state.value,
+        # job_state_string(): a state flag, when one is set, is shown instead of the base state.
+        "job_state": job.state_flags[0] if job.state_flags else job.state.value,
         "last_sched_evaluation": job.last_sched_evaluation,
         "licenses": job.licenses,
         "max_cpus": job.max_cpus,
@@ -235,6 +283,9 @@ def job_row(job: Job) -> dict[str, Any]:
         "wckey": job.wckey,
         "current_working_directory": job.current_working_directory,
     }
+    if row["job_resources"] is None:  # the daemon leaves the key out
+        del row["job_resources"]
+    return row
 
 
 def node_row(node: Node) -> dict[str, Any]:
@@ -244,16 +295,19 @@ def node_row(node: Node) -> dict[str, Any]:
         "burstbuffer_network_address": node.burstbuffer_network_address,
         "boards": node.boards,
         "boot_time": node.boot_time,
+        "comment": node.comment,
         "cores": node.cores,
         "cpu_binding": 0,
         "cpu_load": node.cpu_load,
         "free_memory": node.free_memory,
         "cpus": node.cpus,
+        "extra": node.extra,
         "features": ",".join(node.features),
         "active_features": ",".join(node.active_features),
         "gres": node.gres,
         "gres_drained": "N/A",
         "gres_used": node.gres_used,
+        "last_busy": node.last_busy,
         "mcs_label": node.mcs_label,
         "name": node.name,
         "next_state_after_reboot": "invalid",
@@ -289,11 +343,16 @@ def _limit(value: int | None) -> int:
     return -1 if value is None else value  # partitions.c prints INFINITE limits as -1
 
 
-def preemption_modes(partition: Partition) -> list[str]:
+_PREEMPTION_MODES = {"suspend": "suspend", "requeue": "requeue", "gang": "gang_schedule"}
+
+
+def preemption_modes(partition: Partition, *, within: bool = True) -> list[str]:
+    """As v0.0.38 prints them: unset or OFF is "disabled"; CANCEL is not shown."""
     mode = partition.preemption_mode.lower()
     if mode in ("off", ""):
         return ["disabled"]
-    return [m.replace("gang", "gang_schedule") for m in mode.split(",")]
+    names = dict(_PREEMPTION_MODES, within="within") if within else _PREEMPTION_MODES
+    return [names[m] for m in mode.split(",") if m in names]
 
 
 def partition_row(part: Partition) -> dict[str, Any]:
@@ -336,7 +395,7 @@ def partition_row(part: Partition) -> dict[str, Any]:
 
 
 def reservation_row(resv: Reservation) -> dict[str, Any]:
-    return {
+    row = {
         "accounts": resv.accounts,
         "burst_buffer": resv.burst_buffer,
         "core_count": resv.core_count,
@@ -351,12 +410,14 @@ def reservation_row(resv: Reservation) -> dict[str, Any]:
         "node_count": resv.node_count,
         "node_list": resv.nodes,
         "partition": resv.partition,
-        "purge_completed": {"time": resv.purge_completed_time},
         "start_time": resv.start_time,
         "watts": _opt(resv.watts, NO_VAL),
         "tres": resv.tres,
         "users": resv.users,
     }
+    if resv.purge_completed:  # printed only with the PURGE_COMP flag
+        row["purge_completed"] = {"time": resv.purge_completed_time}
+    return row
 
 
 def license_row(lic: License) -> dict[str, Any]:
@@ -386,9 +447,8 @@ def stats_row(stats: Stats) -> dict[str, Any]:
         for name in Stats.__slots__
         if name not in ("rpcs_by_message_type", "rpcs_by_user", "bf_active")
     }
-    # Counters the domain does not track (backfill table sizes).
-    row["bf_table_size"] = 0
-    row["bf_table_size_mean"] = 0
+    # The daemon prints neither of these in any version.
+    del row["bf_last_depth"], row["bf_last_depth_try"]
     row["bf_active"] = stats.bf_active
     row["rpcs_by_message_type"] = [
         {

@@ -12,7 +12,7 @@ from typing import Any
 
 from slurmgate.api import submission
 from slurmgate.api.versions import common
-from slurmgate.api.versions.common import Schema, obj
+from slurmgate.api.versions.common import Schema, obj, optional
 from slurmgate.backends.base import ClusterInfo
 from slurmgate.domain import (
     ControllerPing,
@@ -21,6 +21,7 @@ from slurmgate.domain import (
     JobUpdate,
     License,
     Node,
+    NodeState,
     Partition,
     Reservation,
     SlurmgateError,
@@ -28,32 +29,51 @@ from slurmgate.domain import (
     SubmitResult,
 )
 
-_STATISTICS = obj(
-    "parts_packed:i req_time:i req_time_start:i server_thread_count:i agent_queue_size:i"
-    " agent_count:i agent_thread_count:i dbd_agent_queue_size:i gettimeofday_latency:i"
-    " schedule_cycle_max:i schedule_cycle_last:i schedule_cycle_total:i schedule_cycle_mean:i"
-    " schedule_cycle_mean_depth:i schedule_cycle_per_minute:i schedule_queue_length:i"
-    " jobs_submitted:i jobs_started:i jobs_completed:i jobs_canceled:i jobs_failed:i"
-    " jobs_pending:i jobs_running:i job_states_ts:i bf_backfilled_jobs:i"
-    " bf_last_backfilled_jobs:i bf_backfilled_het_jobs:i bf_cycle_counter:i bf_cycle_mean:i"
-    " bf_cycle_max:i bf_last_depth:i bf_last_depth_try:i bf_depth_mean:i bf_depth_mean_try:i"
-    " bf_cycle_last:i bf_queue_len:i bf_queue_len_mean:i bf_when_last_cycle:i bf_active:b"
+_STATISTICS = optional(
+    obj(
+        "parts_packed:i req_time:i req_time_start:i server_thread_count:i agent_queue_size:i"
+        " agent_count:i agent_thread_count:i dbd_agent_queue_size:i gettimeofday_latency:i"
+        " schedule_cycle_max:i schedule_cycle_last:i schedule_cycle_total:i schedule_cycle_mean:i"
+        " schedule_cycle_mean_depth:i schedule_cycle_per_minute:i schedule_queue_length:i"
+        " jobs_submitted:i jobs_started:i jobs_completed:i jobs_canceled:i jobs_failed:i"
+        " jobs_pending:i jobs_running:i job_states_ts:i bf_backfilled_jobs:i"
+        " bf_last_backfilled_jobs:i bf_backfilled_het_jobs:i bf_cycle_counter:i bf_cycle_mean:i"
+        " bf_cycle_max:i bf_last_depth:i bf_last_depth_try:i bf_depth_mean:i bf_depth_mean_try:i"
+        " bf_cycle_last:i bf_queue_len:i bf_queue_len_mean:i bf_when_last_cycle:i bf_active:b"
+    ),
+    "bf_last_depth",  # declared, never printed by the daemon
+    "bf_last_depth_try",
 )
 
 SIGNALS = "HUP,INT,QUIT,ABRT,KILL,ALRM,TERM,USR1,USR2,URG,CONT,STOP,TSTP,TTIN,TTOU"
 
+#: ``meta`` as v0.0.36 and v0.0.37 print it, though their documents do not declare it.
+_META = obj(
+    "plugin:{plugin} Slurm:{Slurm}",
+    plugin=obj("type:s name:s"),
+    Slurm=obj("version:{version} release:s", version=obj("major:i micro:i minor:i")),
+)
+_PARTITION_STATES = {"INACTIVE": 0, "DOWN": 1, "DRAIN": 2, "UP": 3}  # slurm.h PARTITION_*
+
 SCHEMAS: dict[str, Schema] = {
+    "meta": _META,
     # slurmgate's entries carry every key any version's clients look for (errno for these
     # versions, error_number/description/source as v0.0.38 and later print them).
     "error": obj("error:s errno:i error_number:i description:s source:s"),
     "signal": {"type": "string", "format": "int32", "enum": SIGNALS.split(",")},
-    "diag": obj("errors:[@error] statistics:{statistics}", statistics=_STATISTICS),
+    "diag": obj("meta:@meta errors:[@error] statistics:{statistics}", statistics=_STATISTICS),
     "ping": obj("hostname:s ping:s=UP,DOWN mode:s status:i"),
-    "pings": obj("errors:[@error] pings:[@ping]"),
-    "job_resources": obj(
-        "nodes:s allocated_cpus:i allocated_hosts:i allocated_nodes:[@node_allocation]"
+    "pings": obj("meta:@meta errors:[@error] pings:[@ping]"),
+    # An empty object for a job that never got resources.
+    "job_resources": optional(
+        obj("nodes:s allocated_cpus:i allocated_hosts:i allocated_nodes:[@node_allocation]"),
+        "nodes",
+        "allocated_cpus",
+        "allocated_hosts",
+        "allocated_nodes",
     ),
-    # Declared as objects by the daemon's document; slurmgate has no per-core detail.
+    # sockets and cores map socket and core ids to "unassigned" (or "assigned": in use by a
+    # step). The daemon prints cpus as a number; its document declares an object.
     "node_allocation": obj("memory:i cpus:o sockets:o cores:o"),
     "job_response_properties": obj(
         "account:s accrue_time:s admin_comment:s array_job_id:s array_task_id:s"
@@ -67,7 +87,8 @@ SCHEMAS: dict[str, Schema] = {
         " federation_siblings_active:s federation_siblings_viable:s gres_detail:[s] group_id:s"
         " job_id:s job_resources:@job_resources job_state:s last_sched_evaluation:s licenses:s"
         " max_cpus:s max_nodes:s mcs_label:s memory_per_tres:s name:s nodes:s nice:s"
-        " tasks_per_core:s tasks_per_socket:s tasks_per_board:s cpus:s node_count:s tasks:s"
+        " tasks_per_core:s tasks_per_node:i tasks_per_socket:s tasks_per_board:s cpus:s"
+        " node_count:s tasks:s"
         " het_job_id:s het_job_id_set:s het_job_offset:s partition:s memory_per_node:s"
         " memory_per_cpu:s minimum_cpus_per_node:s minimum_tmp_disk_per_node:s preempt_time:s"
         " pre_sus_time:s priority:s profile:[s] qos:s reboot:b required_nodes:s requeue:b"
@@ -78,7 +99,7 @@ SCHEMAS: dict[str, Schema] = {
         " tres_per_job:s tres_per_node:s tres_per_socket:s tres_per_task:s tres_req_str:s"
         " tres_alloc_str:s user_id:s user_name:s wckey:s current_working_directory:s"
     ),
-    "jobs_response": obj("errors:[@error] jobs:[@job_response_properties]"),
+    "jobs_response": obj("meta:@meta errors:[@error] jobs:[@job_response_properties]"),
     "job_properties": obj(
         "account:s account_gather_freqency:s argv:[s] array:s batch_features:s begin_time:s"
         " burst_buffer:s cluster_constraints:s comment:s constraints:s core_specification:i"
@@ -105,7 +126,7 @@ SCHEMAS: dict[str, Schema] = {
     # will not act on.
     "warning": obj("description:s source:s"),
     "job_submission_response": obj(
-        "errors:[@error] job_id:i step_id:s job_submit_user_msg:s warnings:[@warning]"
+        "meta:@meta errors:[@error] job_id:i step_id:s job_submit_user_msg:s warnings:[@warning]"
     ),
     "node": obj(
         "architecture:s burstbuffer_network_address:s boards:i boot_time:i64 comment:s cores:i"
@@ -115,7 +136,7 @@ SCHEMAS: dict[str, Schema] = {
         " reason_changed_at:i reason_set_by_user:s slurmd_start_time:i64 sockets:i threads:i"
         " temporary_disk:i weight:i tres:s slurmd_version:s"
     ),
-    "nodes_response": obj("errors:[@error] nodes:[@node]"),
+    "nodes_response": obj("meta:@meta errors:[@error] nodes:[@node]"),
     "partition": obj(
         "flags:[s] preemption_mode:s allowed_allocation_nodes:s allowed_accounts:s"
         " allowed_groups:s allowed_qos:s alternative:s billing_weights:s"
@@ -125,7 +146,7 @@ SCHEMAS: dict[str, Schema] = {
         " over_time_limit:i priority_job_factor:i priority_tier:i qos:s nodes_online:i"
         " total_cpus:i total_nodes:i tres:s"
     ),
-    "partitions_response": obj("errors:[@error] partitions:[@partition]"),
+    "partitions_response": obj("meta:@meta errors:[@error] partitions:[@partition]"),
 }
 
 
@@ -137,13 +158,23 @@ def _warnings(warnings: list[str] | None) -> list[dict[str, str]]:
     return [{"description": w, "source": w.split(":", 1)[0]} for w in warnings or ()]
 
 
+def old_preemption_modes(part: Partition) -> list[str]:
+    """As v0.0.36/v0.0.37 print them: from the raw bits, so that an unset mode (NO_VAL16)
+    reads as requeue and gang_schedule; no "within"."""
+    if part.preemption_mode == "":
+        return ["requeue", "gang_schedule"]
+    return common.preemption_modes(part, within=False)
+
+
 class V0036:
     """slurmrestd 22.05's openapi/v0.0.36 plugin (deprecated there, and here)."""
 
     name = "v0.0.36"
     plugin_name = "REST v0.0.36"
     error_key = "errno"
-    with_meta = False
+    with_meta = True
+    #: The official v0.0.38 document declares meta's version parts as strings.
+    meta_numbers_as_text = False
     deprecated = True
     schemas = SCHEMAS
     _operations = frozenset(
@@ -176,8 +207,13 @@ class V0036:
 
     def _envelope(self, info: ClusterInfo) -> dict[str, Any]:
         if self.with_meta:
-            return {"meta": common.meta(info, self.plugin_type, self.plugin_name), "errors": []}
+            return {"meta": self._meta(info), "errors": []}
         return {"errors": []}
+
+    def _meta(self, info: ClusterInfo) -> dict[str, Any]:
+        return common.meta(
+            info, self.plugin_type, self.plugin_name, numbers_as_text=self.meta_numbers_as_text
+        )
 
     def _shape(self, schema: str, row: dict[str, Any]) -> dict[str, Any]:
         drop, strs, values = self._plans.get(schema) or self._plan(schema, row)
@@ -189,7 +225,7 @@ class V0036:
 
     def _plan(self, schema: str, row: dict[str, Any]) -> _Plan:
         props = self.schemas[schema]["properties"]
-        missing = set(props) - set(row)
+        missing = set(props) - set(row) - set(self.schemas[schema].get("x-optional", ()))
         if missing:  # a programming error: the schema declares what no row provides
             raise KeyError(f"{self.name} {schema}: rows lack {sorted(missing)}")
         strs = tuple(
@@ -207,7 +243,7 @@ class V0036:
         # The daemon answers a successful update or signal with meta and no errors, in
         # every version (populate_response_format in api.c).
         return {
-            "meta": common.meta(info, self.plugin_type, self.plugin_name),
+            "meta": self._meta(info),
             "errors": [],
             "warnings": _warnings(warnings),
         }
@@ -229,16 +265,34 @@ class V0036:
     # -- resources --------------------------------------------------------------------------
 
     def job(self, job: Job) -> dict[str, Any]:
-        row = self._shape("job_response_properties", common.job_row(job))
-        res = row["job_resources"]
-        row["job_resources"] = {
-            **res,
-            "allocated_nodes": [
-                {"memory": a["memory"], "cpus": {}, "sockets": {}, "cores": {}}
-                for a in res["allocated_nodes"]
-            ],
+        row = common.job_row(job)
+        row["job_resources"] = self._resources(job)
+        if "JOB_CPUS_SET" in job.flags:  # spelt with a trailing space by these versions
+            row["flags"] = [f if f != "JOB_CPUS_SET" else "JOB_CPUS_SET " for f in row["flags"]]
+        return self._shape("job_response_properties", row)
+
+    @staticmethod
+    def _resources(job: Job) -> dict[str, Any]:
+        """job_resources as v0.0.36/v0.0.37 print it: sockets and cores keyed by id alone."""
+        if not job.allocations:
+            return {}
+        nodes = []
+        for a in job.allocations:
+            cores = a.cores or ()
+            nodes.append(
+                {
+                    "sockets": {str(socket): "unassigned" for socket, _ in cores},
+                    "cores": {str(core): "unassigned" for _, core in cores},
+                    "memory": a.memory,
+                    "cpus": {},
+                }
+            )
+        return {
+            "nodes": job.nodes,
+            "allocated_cpus": sum(a.cpus for a in job.allocations),
+            "allocated_hosts": len(job.allocations),
+            "allocated_nodes": nodes,
         }
-        return row
 
     def jobs(self, jobs: list[Job], info: ClusterInfo) -> dict[str, object]:
         body = self._envelope(info)
@@ -259,7 +313,8 @@ class V0036:
 
     def node(self, node: Node) -> dict[str, Any]:
         row = common.node_row(node)
-        row["comment"] = ""
+        if self.name == "v0.0.36" and node.state is NodeState.MIXED:
+            row["state"] = "allocated"  # its plugin loads nodes without SHOW_MIXED
         return self._shape("node", row)
 
     def nodes(self, nodes: list[Node], info: ClusterInfo) -> dict[str, object]:
@@ -269,8 +324,9 @@ class V0036:
 
     def partition(self, part: Partition) -> dict[str, Any]:
         row = common.partition_row(part)
-        row["preemption_mode"] = ",".join(row["preemption_mode"])
-        row["nodes_online"] = part.total_nodes if part.state == "UP" else 0
+        # The daemon prints a list; the document declares a string.
+        row["preemption_mode"] = ",".join(old_preemption_modes(part))
+        row["nodes_online"] = _PARTITION_STATES.get(part.state, 0)  # the raw state, as printed
         return self._shape("partition", row)
 
     def partitions(self, partitions: list[Partition], info: ClusterInfo) -> dict[str, object]:
@@ -295,7 +351,9 @@ class V0036:
 
     def _statistics(self, row: dict[str, Any]) -> dict[str, Any]:
         names = common.keys(self.schemas["diag"]["properties"]["statistics"])
-        return {k: row[k] for k in names}
+        if self.name == "v0.0.36":  # its plugin divides the table-size sum here
+            row["bf_queue_len_mean"] = row["bf_table_size_mean"]
+        return {k: row[k] for k in names if k in row}
 
     def ping(self, pings: list[ControllerPing], info: ClusterInfo) -> dict[str, object]:
         body = self._envelope(info)

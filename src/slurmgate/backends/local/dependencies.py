@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
@@ -109,6 +109,24 @@ def _parse_item(part: str, text: str) -> list[Dependency]:
             )
         )
     return result
+
+
+def without_jobs(text: str, gone: Container[int]) -> str:
+    """Valid ``text`` without its targets in ``gone``, and without the items this leaves empty.
+
+    What is kept is spelled as it was given; "" when nothing is left.
+    """
+    stripped = text.strip()
+    separator = "," if "?" not in stripped else "?"
+    kept = []
+    for part in stripped.split(separator):
+        fields = part.split(":")
+        head = [] if fields[0][:1].isdigit() else fields[:1]  # the old "id[:id]" form has none
+        targets = fields[len(head) :]
+        left = [t for t in targets if int(re.split(r"[_+]", t, maxsplit=1)[0]) not in gone]
+        if left or not targets:  # singleton names no job
+            kept.append(":".join(head + left))
+    return separator.join(kept)
 
 
 @dataclass

@@ -11,11 +11,10 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from slurmgate.backends.local.arrays import format_task_ids
-from slurmgate.backends.local.dependencies import Dependency
+from slurmgate.backends.local.dependencies import parse_dependency, without_jobs
 from slurmgate.backends.local.payloads import Payload
 from slurmgate.backends.local.submission import Draft, Owner
 from slurmgate.domain import (
@@ -26,7 +25,7 @@ from slurmgate.domain import (
     SubmitResult,
     UnprocessableRequest,
 )
-from slurmgate.domain.slurm_errno import ESLURM_DEPENDENCY, ESLURM_MAX_JOB_COUNT
+from slurmgate.domain.slurm_errno import ESLURM_MAX_JOB_COUNT
 
 if TYPE_CHECKING:
     from slurmgate.backends.local.backend import LocalBackend
@@ -69,8 +68,8 @@ async def submit_jobs(
         b.rules.remember_owner(owner, time.monotonic())
     drafts = _drafts(b, principal, owner, submission, is_admin, now)
     for draft in drafts:
-        if draft.dependency is not None:
-            await check_dependency_targets(b, draft.dependency.items)
+        if draft.template.dependency:
+            draft.template.dependency = await known_dependency(b, draft.template.dependency)
     count = sum(d.job_count for d in drafts)
     if len(b.jobs) + b.in_flight_jobs + count > b.settings.max_job_count:
         raise UnprocessableRequest(
@@ -150,18 +149,17 @@ def _copy(template: Job) -> Job:
     return job
 
 
-async def check_dependency_targets(b: LocalBackend, items: Iterable[Dependency]) -> None:
-    """Every job a dependency names must exist (in memory or in the store)."""
-    for item in items:
+async def known_dependency(b: LocalBackend, text: str) -> str:
+    """Dependency ``text`` (refused if invalid) without the jobs it names that do not exist.
+
+    slurmctld assumes a job it does not know (in memory or in the store here) ended long ago
+    and was purged, and drops it from the dependency instead of refusing the job.
+    """
+    gone: set[int] = set()
+    for item in parse_dependency(text).items:
         target = item.job_id
-        if item.kind == "singleton" or target == 0:
+        if item.kind == "singleton" or target in b.jobs or target in b.arrays or target in gone:
             continue
-        if target in b.jobs or target in b.arrays:
-            continue
-        if await b.load_stored(target):
-            continue
-        raise InvalidRequest(
-            f"Job dependency problem: job {target} does not exist",
-            error_number=ESLURM_DEPENDENCY,
-            error="Job dependency problem",
-        )
+        if not await b.load_stored(target):
+            gone.add(target)
+    return without_jobs(text, gone) if gone else text

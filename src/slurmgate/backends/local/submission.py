@@ -45,6 +45,7 @@ from slurmgate.domain import (
     PermissionDenied,
     Principal,
 )
+from slurmgate.domain.jobs import check_batch_script
 from slurmgate.domain.slurm_errno import (
     ESLURM_ACCESS_DENIED,
     ESLURM_DEFAULT_PARTITION_NOT_SET,
@@ -54,7 +55,6 @@ from slurmgate.domain.slurm_errno import (
     ESLURM_INVALID_NODE_NAME,
     ESLURM_INVALID_PARTITION_NAME,
     ESLURM_INVALID_TIME_LIMIT,
-    ESLURM_JOB_SCRIPT_MISSING,
     ESLURM_RESERVATION_INVALID,
     ESLURM_USER_ID_MISSING,
 )
@@ -70,10 +70,6 @@ def _home_or_tmp(user: UserInfo) -> str:
 #: priority/basic's starting point (TOP_PRIORITY in slurmctld).
 TOP_PRIORITY = 0xFFFF0000
 _MAX_NICE = 2147483645
-NO_SHEBANG = (
-    "This does not look like a batch script. The first line must start with #! followed by "
-    "the path to an interpreter."
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,14 +253,7 @@ class SubmissionRules:
     ) -> Draft:
         script = spec.script or ""
         if runs_script:
-            if not script:
-                raise _invalid(
-                    "Batch job submission requires a script",
-                    ESLURM_JOB_SCRIPT_MISSING,
-                    "Job script not specified",
-                )
-            if not script.startswith("#!"):
-                raise InvalidRequest(NO_SHEBANG)
+            check_batch_script(script)
         partition = self.partition_for(spec.partition)
         self.check_priority(principal, is_admin=is_admin, priority=spec.priority, nice=spec.nice)
         array = None

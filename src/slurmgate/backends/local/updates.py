@@ -18,8 +18,7 @@ import os
 from typing import TYPE_CHECKING
 
 from slurmgate.backends.local.control import check_owner, not_found
-from slurmgate.backends.local.dependencies import parse_dependency
-from slurmgate.backends.local.intake import check_dependency_targets
+from slurmgate.backends.local.intake import known_dependency
 from slurmgate.backends.local.sizing import apply_resources, check_fits
 from slurmgate.domain import (
     Conflict,
@@ -110,9 +109,9 @@ async def apply_update(
         if any(t.state_reason == JobStateReason.JOB_HELD_ADMIN for t in active):
             raise _denied(principal, "release a job held by an administrator")
     partition = b.rules.partition_for(update.partition) if update.partition else None
-    dependency = parse_dependency(update.dependency) if update.dependency else None
-    if dependency is not None:
-        await check_dependency_targets(b, dependency.items)
+    if update.dependency:
+        dependency = await known_dependency(b, update.dependency)
+        update = dataclasses.replace(update, dependency=dependency)
     for job in active:
         _resize(b, job, update, partition)
     for job in active:

@@ -1,0 +1,213 @@
+"""slurmgate and the real slurmrestd side by side on the lab cluster, in the same run.
+
+Usage (as root): python bench/lab.py [--duration 10] [--connections 4] [--submit-duration 3]
+                                     [--jobs 1000] [--measures ping,diag,...]
+
+Brings the lab cluster up (scripts/lab-cluster up), starts slurmgate with the slurm backend as
+its own unprivileged user, and drives both daemons with wrk, one after the other, with the same
+user's token: GET ping, diag, nodes, partitions, GET jobs with N jobs in the queue (held jobs,
+loaded first), and POST job/submit (held jobs, for a shorter time so both daemons' jobs fit
+MaxJobCount). For each it records
+req/s, p50 and p99, the daemons' RSS, and slurmctld's RPC count (sdiag) before and after; it
+prints a table and writes bench/results/lab-<time>.json. Jobs it submitted are cancelled at the
+end (slurmctld lists them as CANCELLED until MinJobAge passes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from bench.wrk import ensure_wrk, request_lua, rss_mb, run_wrk  # noqa: E402
+from slurmgate.auth.tokens import mint  # noqa: E402
+from tests.support.cluster import read_key_file, start_gateway, stop_process  # noqa: E402
+from tests.support.lab import ENV_FILE, SCRIPT, Lab, owned_directory, require_lab  # noqa: E402
+
+READS = ("ping", "diag", "nodes", "partitions")
+VERSION = "v0.0.38"
+
+
+def submission(workdir: str) -> str:
+    # Held: this measures acceptance, not how fast two cores run thousands of jobs.
+    return json.dumps(
+        {
+            "script": "#!/bin/sh\ntrue\n",
+            "job": {
+                "name": "bench",
+                "hold": True,
+                "current_working_directory": workdir,
+                "environment": {"PATH": "/bin"},
+            },
+        }
+    )
+
+
+def rpc_count() -> int:
+    """slurmctld's RPCs since its statistics were last reset, summed over message types."""
+    out = subprocess.run(["sdiag"], capture_output=True, text=True, check=True).stdout
+    by_type = out.split("Remote Procedure Call statistics by message type", 1)[-1]
+    by_type = by_type.split("Remote Procedure Call statistics by user", 1)[0]
+    return sum(int(n) for n in re.findall(r"count:(\d+)", by_type))
+
+
+def restd_pid() -> int:
+    return int(Path("/run/slurmgate-lab/slurmrestd.pid").read_text())
+
+
+def start_slurmgate(lab: Lab) -> tuple[subprocess.Popen[bytes], str, Path]:
+    state_dir = owned_directory("slurmgate-bench-", lab.gateway_user)
+    config = (
+        f'backend = "slurm"\nthreads = 16\n[auth]\njwt_key = "{lab.gateway_key}"\n'
+        f'[slurm]\nconf = "{lab.slurm_conf}"\n'
+    )
+    process, base_url = start_gateway(state_dir, config, user=lab.gateway_user)
+    return process, base_url, state_dir
+
+
+def queue_length(base_url: str, headers: dict[str, str]) -> int:
+    response = httpx.get(f"{base_url}/slurm/{VERSION}/jobs", headers=headers, timeout=120)
+    response.raise_for_status()
+    return len(response.json()["jobs"])
+
+
+def fill_queue(base_url: str, headers: dict[str, str], body: str, target: int) -> int:
+    """Submit held jobs until the listing holds ``target`` jobs; returns the final count."""
+    missing = target - queue_length(base_url, headers)
+    if missing > 0:
+        send = {**headers, "Content-Type": "application/json"}
+
+        def submit(_: int) -> None:
+            url = f"{base_url}/slurm/{VERSION}/job/submit"
+            httpx.post(url, content=body, headers=send, timeout=60).raise_for_status()
+
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(submit, range(missing)))
+    return queue_length(base_url, headers)
+
+
+def measure(
+    wrk: str,
+    daemons: dict[str, tuple[str, int]],
+    path: str,
+    lua: str,
+    args: argparse.Namespace,
+    duration: int = 0,
+    **extra: float,
+) -> dict[str, dict[str, float]]:
+    row: dict[str, dict[str, float]] = {}
+    for name, (base_url, pid) in daemons.items():
+        before = rpc_count()
+        stats = run_wrk(
+            wrk,
+            f"{base_url}/slurm/{VERSION}/{path}",
+            lua,
+            duration=duration or args.duration,
+            connections=args.connections,
+        )
+        stats["slurmctld_rpcs"] = float(rpc_count() - before - 2)  # minus the two sdiag calls
+        stats["rpcs_per_request"] = stats["slurmctld_rpcs"] / max(stats["requests"], 1.0)
+        stats["rss_mb"] = round(rss_mb(pid), 1)
+        stats.update(extra)
+        row[name] = stats
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument(
+        "--submit-duration", type=int, default=3, help="seconds of POST job/submit per daemon"
+    )
+    parser.add_argument("--jobs", default="1000", help="queue sizes for GET jobs, e.g. 1000,10000")
+    parser.add_argument(
+        "--measures", default="ping,diag,nodes,partitions,jobs,submit", help="which to run"
+    )
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("run as root: it starts the lab cluster and mints tokens with its key")
+    measures = set(args.measures.split(","))
+    wrk = ensure_wrk()
+    subprocess.run([str(SCRIPT), "up"], check=True)
+    assert ENV_FILE.exists()
+    lab = require_lab()
+    user = lab.users[0]
+    token = mint(read_key_file(lab.jwt_key), user, lifespan=7200, now=int(time.time()))
+    headers = {"X-SLURM-USER-NAME": user, "X-SLURM-USER-TOKEN": token}
+    workdir = f"/home/{user}"
+    body = submission(workdir)
+    process, base_url, state_dir = start_slurmgate(lab)
+    daemons = {"slurmrestd": (lab.restd_url, restd_pid()), "slurmgate": (base_url, process.pid)}
+    results: dict[str, object] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.node()} {os.cpu_count()} CPUs {platform.machine()}",
+        "slurm": subprocess.run(["sinfo", "-V"], capture_output=True, text=True).stdout.strip(),
+        "connections": args.connections,
+        "duration_s": args.duration,
+    }
+    rows: dict[str, dict[str, dict[str, float]]] = {}
+    try:
+        get_lua = request_lua(headers)
+        for path in READS:
+            if path in measures:
+                rows[f"GET {path}"] = measure(wrk, daemons, path, get_lua, args)
+        if "jobs" in measures:
+            for target in (int(n) for n in args.jobs.split(",")):
+                queued = fill_queue(base_url, headers, body, target)
+                rows[f"GET jobs ({queued} jobs)"] = measure(
+                    wrk, daemons, "jobs", get_lua, args, jobs_listed=float(queued)
+                )
+        if "submit" in measures:
+            lua = request_lua(
+                {**headers, "Content-Type": "application/json"}, method="POST", body=body
+            )
+            rows["POST job/submit"] = measure(
+                wrk, daemons, "job/submit", lua, args, duration=args.submit_duration
+            )
+    finally:
+        stop_process(process)
+        shutil.rmtree(state_dir, ignore_errors=True)
+        subprocess.run(["scancel", "--user", user, "--name", "bench"], check=False)
+    results["rows"] = rows
+    print_table(results, rows)
+    out_dir = ROOT / "bench" / "results"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / f"lab-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json"
+    out.write_text(json.dumps(results, indent=2))
+    print(f"written: {out.relative_to(ROOT)}")
+
+
+def print_table(results: dict[str, object], rows: dict[str, dict[str, dict[str, float]]]) -> None:
+    print(f"{results['slurm']} lab cluster, {results['machine']}, {results['date']}")
+    print(f"{results['connections']} connections, {results['duration_s']} s per measure")
+    head = f"{'measure':<28}{'daemon':<12}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
+    print(head + f"{'errors':>8}{'RPC/req':>9}{'RSS MB':>8}{'ratio':>7}")
+    for measure_name, by_daemon in rows.items():
+        base = by_daemon["slurmrestd"]["requests_per_s"] or float("nan")
+        for daemon, row in by_daemon.items():
+            ratio = row["requests_per_s"] / base
+            errors = row["non_2xx"] + row["timeouts"]
+            print(
+                f"{measure_name:<28}{daemon:<12}{row['requests_per_s']:>9.0f}"
+                f"{row['p50_ms']:>9.2f}{row['p99_ms']:>9.2f}{errors:>8.0f}"
+                f"{row['rpcs_per_request']:>9.3f}{row['rss_mb']:>8.0f}{ratio:>7.2f}"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,411 @@
+"""The real-cluster backend: every call goes to slurmctld as the requesting user.
+
+Each request's JWT (already verified by the gateway with the cluster's key) travels with the
+call, so slurmctld applies its own rules: a submission becomes a job of that user, a cancel of
+someone else's job is refused, PrivateData hides what it hides. Messages libslurm returns are
+read into domain objects in the worker thread and freed there with their ``slurm_free_*``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pwd
+import time
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from slurmgate.backends.base import Capability, ClusterInfo, JobList
+from slurmgate.backends.slurm import binding as slurm_binding
+from slurmgate.backends.slurm import cluster_read, jobs_read, jobs_write
+from slurmgate.backends.slurm.client import Call, SlurmClient
+from slurmgate.backends.slurm.cvalues import text
+from slurmgate.config import SlurmSettings
+from slurmgate.domain import (
+    ControllerPing,
+    Job,
+    JobSubmission,
+    JobUpdate,
+    License,
+    Node,
+    Partition,
+    Principal,
+    Reservation,
+    Stats,
+    SubmitResult,
+)
+from slurmgate.domain.errors import AuthError, NotFound
+from slurmgate.domain.jobs import check_batch_script
+from slurmgate.slurm_conf import SlurmConf, locate, read
+
+T = TypeVar("T")
+
+
+#: Seconds the controller list is kept between configuration loads.
+CONTROLLERS_TTL = 60.0
+
+
+class Expiring(Generic[T]):
+    """One value that is forgotten ``ttl`` seconds after it was stored."""
+
+    def __init__(self, ttl: float) -> None:
+        self._ttl = ttl
+        self._value: T | None = None
+        self._stored = 0.0
+
+    def get(self) -> T | None:
+        if self._value is not None and time.monotonic() - self._stored < self._ttl:
+            return self._value
+        return None
+
+    def put(self, value: T) -> T:
+        self._value, self._stored = value, time.monotonic()
+        return value
+
+
+class SlurmBackend:
+    name = "slurm"
+    capabilities = frozenset(Capability)
+
+    def __init__(self, settings: SlurmSettings, state_dir: Path, *, threads: int) -> None:
+        self._settings = settings
+        self._cache_dir = settings.binding_cache or state_dir / "binding"
+        self._threads = threads
+        # Read now, so a host that is no Slurm client fails at start with a clear message.
+        self._conf: SlurmConf = read(locate(settings.conf))
+        self._client: SlurmClient | None = None
+        # Which controllers to ping: slurmctld's own list, re-read now and then rather than
+        # doubling every ping's cost (slurmrestd loads the whole configuration per ping).
+        self._controllers = Expiring[list[str]](CONTROLLERS_TTL)
+        self._info = ClusterInfo(cluster_name=self._conf.cluster_name, slurm_version=(0, 0, 0))
+
+    @property
+    def info(self) -> ClusterInfo:
+        return self._info
+
+    async def start(self) -> None:
+        os.environ["SLURM_CONF"] = str(self._conf.path)
+        # Building the binding compiles C the first time: not on the event loop.
+        loaded = await asyncio.to_thread(
+            slurm_binding.load,
+            self._cache_dir,
+            library=self._settings.library,
+            include_dir=self._settings.include_dir,
+        )
+        self._client = SlurmClient(loaded, self._threads)
+        self._info = ClusterInfo(cluster_name=self._conf.cluster_name, slurm_version=loaded.version)
+
+    async def stop(self) -> None:
+        if self._client is not None:
+            await asyncio.to_thread(self._client.close)
+
+    @property
+    def client(self) -> SlurmClient:
+        if self._client is None:
+            raise RuntimeError("the slurm backend is not started")
+        return self._client
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    async def ping(self, principal: Principal) -> list[ControllerPing]:
+        def work(call: Call) -> list[ControllerPing]:
+            hosts = self._controllers.get()
+            if hosts is None:
+                ffi, lib = call.ffi, call.lib
+                out = ffi.new("slurm_conf_t **")
+                call.check(lib.slurm_load_ctl_conf(0, out), "slurm_load_ctl_conf")
+                try:
+                    hosts = self._controllers.put(cluster_read.controller_hosts(ffi, out[0]))
+                finally:
+                    lib.slurm_free_ctl_conf(out[0])
+            return cluster_read.ping_controllers(call.lib, hosts)
+
+        return await self.client.run(principal, work)
+
+    async def stats(self, principal: Principal) -> Stats:
+        def work(call: Call) -> Stats:
+            ffi, lib = call.ffi, call.lib
+            request = ffi.new("stats_info_request_msg_t *")
+            request.command_id = lib.STAT_COMMAND_GET
+            out = ffi.new("stats_info_response_msg_t **")
+            call.check(lib.slurm_get_statistics(out, request), "slurm_get_statistics")
+            try:
+                return cluster_read.stats_from_msg(ffi, lib, out[0])
+            finally:
+                cluster_read.free_stats_msg(ffi, out[0])
+
+        return await self.client.run(principal, work)
+
+    async def list_jobs(self, principal: Principal, *, updated_since: int = 0) -> JobList:
+        cluster = self._info.cluster_name
+
+        def work(call: Call) -> JobList:
+            ffi, lib = call.ffi, call.lib
+            out = ffi.new("job_info_msg_t **")
+            rc = lib.slurm_load_jobs(updated_since, out, lib.SHOW_ALL | lib.SHOW_DETAIL)
+            if rc != 0:
+                if call.lib.slurm_get_errno() == call.errors.no_change:
+                    return JobList(jobs=[], last_update=updated_since)
+                call.check(rc, "slurm_load_jobs")
+            try:
+                return JobList(
+                    jobs=jobs_read.jobs_from_msg(ffi, out[0], cluster),
+                    last_update=int(out[0].last_update),
+                )
+            finally:
+                lib.slurm_free_job_info_msg(out[0])
+
+        return await self.client.run(principal, work)
+
+    async def get_job(self, principal: Principal, job_id: int) -> list[Job]:
+        cluster = self._info.cluster_name
+
+        def work(call: Call) -> list[Job]:
+            ffi, lib = call.ffi, call.lib
+            out = ffi.new("job_info_msg_t **")
+            call.check(
+                lib.slurm_load_job(out, job_id, lib.SHOW_ALL | lib.SHOW_DETAIL),
+                "slurm_load_job",
+                f"Unable to find JobId={job_id}",
+            )
+            try:
+                return jobs_read.jobs_from_msg(ffi, out[0], cluster)
+            finally:
+                lib.slurm_free_job_info_msg(out[0])
+
+        jobs = await self.client.run(principal, work)
+        if not jobs:
+            raise NotFound(f"Unable to find JobId={job_id}", source="slurm_load_job")
+        return jobs
+
+    async def list_nodes(self, principal: Principal, *, updated_since: int = 0) -> list[Node]:
+        def work(call: Call) -> list[Node]:
+            ffi, lib = call.ffi, call.lib
+            nodes = ffi.new("node_info_msg_t **")
+            # SHOW_MIXED: a partly allocated node reads as mixed, as v0.0.37+ load nodes.
+            flags = lib.SHOW_ALL | lib.SHOW_DETAIL | lib.SHOW_MIXED
+            rc = lib.slurm_load_node(updated_since, nodes, flags)
+            if rc != 0:
+                if lib.slurm_get_errno() == call.errors.no_change:
+                    return []
+                call.check(rc, "slurm_load_node")
+            parts = ffi.new("partition_info_msg_t **")
+            try:
+                # Partitions name each node's partitions, as sinfo and slurmrestd show them.
+                call.check(
+                    lib.slurm_load_partitions(0, parts, lib.SHOW_ALL), "slurm_load_partitions"
+                )
+                try:
+                    return cluster_read.nodes_from_msg(ffi, lib, nodes[0], parts[0])
+                finally:
+                    lib.slurm_free_partition_info_msg(parts[0])
+            finally:
+                lib.slurm_free_node_info_msg(nodes[0])
+
+        return await self.client.run(principal, work)
+
+    async def get_node(self, principal: Principal, name: str) -> Node:
+        for node in await self.list_nodes(principal):
+            if node.name == name:
+                return node
+        raise NotFound(
+            f"Unable to find node {name}",
+            error_number=self.client.errors.number("ESLURM_INVALID_NODE_NAME"),
+            error="Invalid node name specified",
+            source="slurm_load_node",
+        )
+
+    async def list_partitions(
+        self, principal: Principal, *, updated_since: int = 0
+    ) -> list[Partition]:
+        def work(call: Call) -> list[Partition]:
+            ffi, lib = call.ffi, call.lib
+            out = ffi.new("partition_info_msg_t **")
+            rc = lib.slurm_load_partitions(updated_since, out, lib.SHOW_ALL)
+            if rc != 0:
+                if lib.slurm_get_errno() == call.errors.no_change:
+                    return []
+                call.check(rc, "slurm_load_partitions")
+            try:
+                return cluster_read.partitions_from_msg(ffi, lib, out[0])
+            finally:
+                lib.slurm_free_partition_info_msg(out[0])
+
+        return await self.client.run(principal, work)
+
+    async def get_partition(self, principal: Principal, name: str) -> Partition:
+        for partition in await self.list_partitions(principal):
+            if partition.name == name:
+                return partition
+        raise NotFound(
+            f"Unable to find partition {name}",
+            error_number=self.client.errors.number("ESLURM_INVALID_PARTITION_NAME"),
+            error="Invalid partition name specified",
+            source="slurm_load_partitions",
+        )
+
+    async def list_reservations(
+        self, principal: Principal, *, updated_since: int = 0
+    ) -> list[Reservation]:
+        def work(call: Call) -> list[Reservation]:
+            ffi, lib = call.ffi, call.lib
+            out = ffi.new("reserve_info_msg_t **")
+            rc = lib.slurm_load_reservations(updated_since, out)
+            if rc != 0:
+                if lib.slurm_get_errno() == call.errors.no_change:
+                    return []
+                call.check(rc, "slurm_load_reservations")
+            try:
+                return cluster_read.reservations_from_msg(ffi, lib, out[0])
+            finally:
+                lib.slurm_free_reservation_info_msg(out[0])
+
+        return await self.client.run(principal, work)
+
+    async def get_reservation(self, principal: Principal, name: str) -> Reservation:
+        for reservation in await self.list_reservations(principal):
+            if reservation.name == name:
+                return reservation
+        raise NotFound(
+            f"Unable to find reservation {name}",
+            error_number=self.client.errors.number("ESLURM_RESERVATION_INVALID"),
+            error="Requested reservation is invalid",
+            source="slurm_load_reservations",
+        )
+
+    async def list_licenses(self, principal: Principal) -> list[License]:
+        def work(call: Call) -> list[License]:
+            ffi, lib = call.ffi, call.lib
+            out = ffi.new("license_info_msg_t **")
+            call.check(lib.slurm_load_licenses(0, out, lib.SHOW_ALL), "slurm_load_licenses")
+            try:
+                return cluster_read.licenses_from_msg(ffi, lib, out[0])
+            finally:
+                lib.slurm_free_license_info_msg(out[0])
+
+        return await self.client.run(principal, work)
+
+    # -- writes --------------------------------------------------------------------------------
+
+    async def submit(self, principal: Principal, submission: JobSubmission) -> SubmitResult:
+        uid, gid = _ids(principal.user_name)
+        if submission.jobs:
+            check_batch_script(submission.jobs[0].script)  # sbatch's check; slurmctld has none
+
+        def work(call: Call) -> SubmitResult:
+            ffi, lib = call.ffi, call.lib
+            keep: list[Any] = []
+            descs = []
+            for spec in submission.jobs:
+                desc = ffi.new("job_desc_msg_t *")
+                lib.slurm_init_job_desc_msg(desc)
+                jobs_write.fill_job_desc(ffi, lib, desc, spec, user_id=uid, group_id=gid, keep=keep)
+                descs.append(desc)
+            out = ffi.new("submit_response_msg_t **")
+            if len(descs) == 1:
+                rc = lib.slurm_submit_batch_job(descs[0], out)
+            else:
+                components = lib.slurm_list_create(ffi.NULL)  # items are ours, not the list's
+                try:
+                    for desc in descs:
+                        lib.slurm_list_append(components, desc)
+                    rc = lib.slurm_submit_batch_het_job(components, out)
+                finally:
+                    lib.slurm_list_destroy(components)
+            if rc != 0:
+                errno = int(lib.slurm_get_errno())
+                raise call.errors.error(
+                    errno, "slurm_submit_batch_job", _refusal(call, errno, submission)
+                )
+            response = out[0]
+            try:
+                return SubmitResult(
+                    job_id=int(response.job_id),
+                    step_id="batch",
+                    user_message=text(ffi, response.job_submit_user_msg),
+                )
+            finally:
+                lib.slurm_free_submit_response_response_msg(response)
+
+        return await self.client.run(principal, work)
+
+    async def update_job(self, principal: Principal, job_id: int, update: JobUpdate) -> None:
+        def work(call: Call) -> None:
+            ffi, lib = call.ffi, call.lib
+            keep: list[Any] = []
+            desc = ffi.new("job_desc_msg_t *")
+            lib.slurm_init_job_desc_msg(desc)
+            jobs_write.fill_job_update(ffi, lib, desc, job_id, update, keep)
+            out = ffi.new("job_array_resp_msg_t **")
+            description = f"Job {job_id} update failed"
+            call.check(lib.slurm_update_job2(desc, out), "slurm_update_job", description)
+            if out[0] == ffi.NULL:
+                return
+            try:
+                # An array answers per task; the first refusal speaks for the request.
+                response = out[0]
+                for i in range(response.job_array_count):
+                    if response.error_code[i]:
+                        raise call.errors.error(
+                            int(response.error_code[i]), "slurm_update_job", description
+                        )
+            finally:
+                lib.slurm_free_job_array_resp(out[0])
+
+        await self.client.run(principal, work)
+
+    async def signal_job(self, principal: Principal, job_id: int, signal: int) -> None:
+        def work(call: Call) -> None:
+            lib = call.lib
+            # Signals other than SIGKILL reach the batch shell too, as `scancel --full` does.
+            flags = 0 if signal == 9 else lib.KILL_FULL_JOB
+            call.check(
+                lib.slurm_kill_job2(str(job_id).encode(), signal, flags, call.ffi.NULL),
+                "slurm_kill_job",
+                f"unable to signal JobId={job_id} with signal {signal}",
+            )
+
+        await self.client.run(principal, work)
+
+
+#: Submission fields that a refusal's error number points at, to name the value in the message.
+_REFUSED_FIELDS = {
+    "ESLURM_INVALID_PARTITION_NAME": "partition",
+    "ESLURM_INVALID_ACCOUNT": "account",
+    "ESLURM_INVALID_QOS": "qos",
+    "ESLURM_INVALID_LICENSES": "licenses",
+    "ESLURM_DEPENDENCY": "dependency",
+    "ESLURM_RESERVATION_INVALID": "reservation",
+    "ESLURM_INVALID_FEATURE": "constraints",
+}
+
+
+def _refusal(call: Call, errno: int, submission: JobSubmission) -> str:
+    """slurmctld's reason, naming the value it refused where the error number tells which."""
+    reason = call.errors.name(errno)
+    for constant, field in _REFUSED_FIELDS.items():
+        if errno == call.errors.number(constant):
+            values = [getattr(spec, field) for spec in submission.jobs]
+            given = [v for v in values if v is not None]
+            if given:
+                return f"{reason}: {field} {', '.join(repr(v) for v in given)}"
+    return reason
+
+
+_id_cache: dict[str, tuple[int, int, float]] = {}
+
+
+def _ids(user_name: str) -> tuple[int, int]:
+    """The user's uid and primary gid, which slurmctld expects in the job description."""
+    now = time.monotonic()
+    cached = _id_cache.get(user_name)
+    if cached is not None and now - cached[2] < 60:
+        return cached[0], cached[1]
+    try:
+        entry = pwd.getpwnam(user_name)
+    except KeyError:
+        raise AuthError(
+            f"User {user_name!r} is not known on this host", error_number=9004
+        ) from None
+    _id_cache[user_name] = (entry.pw_uid, entry.pw_gid, now)
+    return entry.pw_uid, entry.pw_gid

@@ -1,0 +1,62 @@
+"""Blocking libslurm calls, run in worker threads as the requesting user.
+
+Each call sets its thread's credential (the user's own JWT, and the user name it acts as)
+with ``auth_g_thread_config``, the way slurmrestd does per request, and clears it afterwards
+so no later call on that thread can borrow it. cffi releases the GIL around every C call, so
+several calls to slurmctld proceed at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from slurmgate.backends.slurm.binding import Binding
+from slurmgate.backends.slurm.errors import ErrorMap
+from slurmgate.domain import Principal
+
+T = TypeVar("T")
+
+
+class Call:
+    """What a function run by ``SlurmClient.run`` gets: the binding and the error map."""
+
+    __slots__ = ("errors", "ffi", "lib")
+
+    def __init__(self, binding: Binding, errors: ErrorMap) -> None:
+        self.ffi = binding.ffi
+        self.lib = binding.lib
+        self.errors = errors
+
+    def check(self, rc: int, source: str, description: str = "") -> None:
+        """Raise the thread's Slurm error when ``rc`` says the call failed."""
+        if rc != 0:
+            raise self.errors.last_error(source, description)
+
+
+class SlurmClient:
+    def __init__(self, binding: Binding, threads: int) -> None:
+        self._call = Call(binding, ErrorMap(binding.ffi, binding.lib))
+        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="libslurm")
+
+    @property
+    def errors(self) -> ErrorMap:
+        return self._call.errors
+
+    async def run(self, principal: Principal, work: Callable[[Call], T]) -> T:
+        """Run ``work`` in a worker thread with ``principal``'s credential."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._as_user, principal, work)
+
+    def _as_user(self, principal: Principal, work: Callable[[Call], T]) -> T:
+        lib = self._call.lib
+        lib.auth_g_thread_config(principal.token.encode(), principal.user_name.encode())
+        try:
+            return work(self._call)
+        finally:
+            lib.auth_g_thread_clear()
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)

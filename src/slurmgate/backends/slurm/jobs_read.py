@@ -1,0 +1,441 @@
+"""job_info_t -> the domain ``Job``, field by field as slurmrestd 22.05 reads them.
+
+The rules follow ``dump_job_info`` in src/plugins/openapi/v0.0.38/jobs.c: the renderers in
+``slurmgate.api.versions`` then print the same values. Call these only while the
+``job_info_msg_t`` is alive: every string is copied out here, nothing keeps a C pointer.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import grp
+import pwd
+import threading
+from functools import lru_cache
+from typing import Any
+
+from slurmgate.backends.local import hostlist
+from slurmgate.backends.slurm.cvalues import INFINITE16, NO_VAL, NO_VAL16, count, number, text
+from slurmgate.domain import ExitStatus, InvalidRequest, Job, JobState, NodeAllocation
+
+# job_state & JOB_STATE_BASE indexes enum job_states (slurm.h), in this order.
+_STATES = (
+    JobState.PENDING,
+    JobState.RUNNING,
+    JobState.SUSPENDED,
+    JobState.COMPLETED,
+    JobState.CANCELLED,
+    JobState.FAILED,
+    JobState.TIMEOUT,
+    JobState.NODE_FAIL,
+    JobState.PREEMPTED,
+    JobState.BOOT_FAIL,
+    JobState.DEADLINE,
+    JobState.OUT_OF_MEMORY,
+)
+
+# Job bitflags slurmrestd lists, in its order (the rest are internal to slurmctld).
+_FLAG_NAMES = (
+    "KILL_INV_DEP",
+    "NO_KILL_INV_DEP",
+    "HAS_STATE_DIR",
+    "BACKFILL_TEST",
+    "GRES_ENFORCE_BIND",
+    "TEST_NOW_ONLY",
+    "SPREAD_JOB",
+    "USE_MIN_NODES",
+    "JOB_KILL_HURRY",
+    "TRES_STR_CALC",
+    "SIB_JOB_FLUSH",
+    "HET_JOB_FLAG",
+    "JOB_CPUS_SET",
+    "TOP_PRIO_TMP",
+    "JOB_ACCRUE_OVER",
+    "GRES_DISABLE_BIND",
+    "JOB_WAS_RUNNING",
+    "JOB_MEM_SET",
+    "JOB_RESIZED",
+)
+
+_SHOW_FLAG_NAMES = (
+    "SHOW_ALL",
+    "SHOW_DETAIL",
+    "SHOW_MIXED",
+    "SHOW_LOCAL",
+    "SHOW_SIBLING",
+    "SHOW_FEDERATION",
+    "SHOW_FUTURE",
+)
+
+_SHARED = {0: "none", 1: "shared", 2: "user", 3: "mcs"}  # JOB_SHARED_NONE..JOB_SHARED_MCS
+
+#: slurm.h: set in core_spec when the count is of threads (--thread-spec), not cores.
+CORE_SPEC_THREAD = 0x8000
+
+
+_functions: dict[tuple[int, str, str], Any] = {}
+_functions_lock = threading.Lock()
+
+
+def libslurm_function(ffi: Any, name: str, signature: str) -> Any:
+    """A libslurm function that slurm.h does not declare, callable through ``ffi``.
+
+    The API-mode module can only bind what the header declares; libslurmfull exports more
+    (job_reason_string, the sbatch option parsers). ``binding.load`` opened it RTLD_GLOBAL,
+    so the process's global symbols have them. ``signature`` must match Slurm's prototype.
+    """
+    key = (id(ffi), name, signature)
+    found = _functions.get(key)
+    if found is None:
+        with _functions_lock:
+            address = ctypes.cast(getattr(ctypes.CDLL(None), name), ctypes.c_void_p).value
+            found = _functions.setdefault(key, (ffi, ffi.cast(signature, address)))
+    return found[1]
+
+
+class _Library:
+    """The constants and functions job records need, resolved once per ``ffi``."""
+
+    def __init__(self, ffi: Any) -> None:
+        self.flags = tuple((ffi.integer_const(name), name) for name in _FLAG_NAMES)
+        self.state_base = ffi.integer_const("JOB_STATE_BASE")
+        self.mem_per_cpu = ffi.integer_const("MEM_PER_CPU")
+        self.nice_offset = ffi.integer_const("NICE_OFFSET")
+        self.reason_string = libslurm_function(ffi, "job_reason_string", "char *(*)(int)")
+        # Declared in slurm.h, but job_from_c is given ffi only, not lib.
+        self.cpus_on_node = libslurm_function(
+            ffi, "slurm_job_cpus_allocated_on_node_id", "int (*)(job_resources_t *, int)"
+        )
+        self.show_flags = tuple((ffi.integer_const(name), name) for name in _SHOW_FLAG_NAMES)
+        self.state_flags = ffi.integer_const("JOB_STATE_FLAGS")
+        self.state_string = libslurm_function(ffi, "job_state_string", "char *(*)(uint32_t)")
+        self.resources_count = libslurm_function(
+            ffi,
+            "get_job_resources_cnt",
+            "int (*)(job_resources_t *, uint32_t, uint16_t *, uint16_t *)",
+        )
+        self.resources_bit = libslurm_function(
+            ffi, "get_job_resources_bit", "int (*)(job_resources_t *, uint32_t, uint16_t, uint16_t)"
+        )
+        self.cr_cores = ffi.integer_const("CR_CORE") | ffi.integer_const("CR_SOCKET")
+        self.cr_cpu = ffi.integer_const("CR_CPU")
+        self.reasons: dict[int, str] = {}
+        self.states: dict[int, list[str]] = {}
+
+
+_libraries: dict[int, _Library] = {}
+_libraries_lock = threading.Lock()
+
+
+def _library(ffi: Any) -> _Library:
+    found = _libraries.get(id(ffi))
+    if found is None:
+        with _libraries_lock:
+            found = _libraries.setdefault(id(ffi), _Library(ffi))
+    return found
+
+
+def _reason(lib: _Library, ffi: Any, code: int) -> str:
+    found = lib.reasons.get(code)
+    if found is None:  # static strings in libslurm: safe to cache by number
+        found = text(ffi, lib.reason_string(code)) or f"Reason{code}"
+        lib.reasons[code] = found
+    return found
+
+
+@lru_cache(maxsize=4096)
+def user_name(uid: int) -> str:
+    """The account name of ``uid``; "" when it has none (slurmrestd prints null then)."""
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return ""
+
+
+@lru_cache(maxsize=4096)
+def group_name(gid: int) -> str:
+    """The name of group ``gid``; "" when it has none (slurmrestd prints null then)."""
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return ""
+
+
+def _state_flags(lib: _Library, ffi: Any, value: int) -> list[str]:
+    """The state flags set in ``value``: the one job_state_string shows first, then the rest."""
+    flags = value & lib.state_flags
+    if not flags:
+        return []
+    found = lib.states.get(value)
+    if found is None:
+        base = value & lib.state_base
+        base_name = text(ffi, lib.state_string(base))
+        shown = text(ffi, lib.state_string(value))
+        names = [shown] if shown and shown != base_name else []
+        bit = 1
+        while bit <= flags:
+            if flags & bit:
+                name = text(ffi, lib.state_string(base | bit))
+                if name and name != base_name and name not in names:
+                    names.append(name)
+            bit <<= 1
+        found = lib.states[value] = names
+    return list(found)
+
+
+def allocation_unit(ffi: Any) -> str:
+    """What slurmctld's select plugin counts allocations in, as slurmrestd reads it from its
+    own copy of slurm.conf (libslurm's global ``slurm_conf``)."""
+    lib = _library(ffi)
+    try:
+        address = ctypes.addressof(ctypes.c_char.in_dll(ctypes.CDLL(None), "slurm_conf"))
+    except ValueError:
+        return "cpus"
+    param = ffi.cast("slurm_conf_t *", address).select_type_param
+    if param & lib.cr_cores:
+        return "cores"
+    return "cpus" if param & lib.cr_cpu else ""
+
+
+def _state(lib: _Library, value: int) -> JobState:
+    base = value & lib.state_base
+    # An unknown base state (a newer slurmctld) reads as the nearest safe answer.
+    return _STATES[base] if base < len(_STATES) else JobState.FAILED
+
+
+def _flags(lib: _Library, bits: int) -> list[str]:
+    return [name for bit, name in lib.flags if bits & bit]
+
+
+def _memory(lib: _Library, value: int) -> tuple[int | None, int | None]:
+    """(per node, per CPU) in MiB from pn_min_memory; MEM_PER_CPU marks the per-CPU form."""
+    if value & lib.mem_per_cpu:
+        return None, value & ~lib.mem_per_cpu
+    return (value or None), None
+
+
+_UNITS = {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024**2, "P": 1024**3}
+
+
+def tres_memory(tres: str) -> int | None:
+    """The ``mem=`` of a TRES string in MiB ("cpu=2,mem=8G,node=1" -> 8192), None if absent."""
+    for item in tres.split(","):
+        name, _, value = item.partition("=")
+        if name == "mem" and value:
+            unit = value[-1].upper()
+            digits = value[:-1] if unit in _UNITS else value
+            try:
+                return int(float(digits) * _UNITS.get(unit, 1))
+            except ValueError:
+                return None
+    return None
+
+
+def _allocations(
+    lib: _Library,
+    ffi: Any,
+    info: Any,
+    nodes: str,
+    memory: tuple[int | None, int | None],
+    tres_alloc: str,
+) -> list[NodeAllocation]:
+    if not nodes or info.job_resrcs == ffi.NULL:
+        return []
+    try:
+        names = hostlist.expand(nodes)
+    except InvalidRequest:
+        return []
+    # Per-node allocated memory is not in slurm.h's view of job_resources: the allocated TRES
+    # give the total, and the request how it splits (select/cons_tres gives each node the
+    # per-node amount, or its CPUs times the per-CPU amount).
+    total = tres_memory(tres_alloc)
+    per_node, per_cpu = memory
+    allocations = []
+    sockets = ffi.new("uint16_t *")
+    cores_per_socket = ffi.new("uint16_t *")
+    for index, name in enumerate(names):
+        cpus = max(lib.cpus_on_node(info.job_resrcs, index), 0)
+        cores: tuple[tuple[int, int], ...] | None = None
+        if lib.resources_count(info.job_resrcs, index, sockets, cores_per_socket) == 0:
+            cores = tuple(
+                (socket, core)
+                for socket in range(sockets[0])
+                for core in range(cores_per_socket[0])
+                if lib.resources_bit(info.job_resrcs, index, socket, core) == 1
+            )
+        if len(names) == 1 and total is not None:
+            mem = total
+        elif per_node is not None:
+            mem = per_node
+        elif per_cpu is not None:
+            mem = cpus * per_cpu
+        else:
+            mem = (total or 0) // len(names)
+        allocations.append(NodeAllocation(node_name=name, cpus=cpus, memory=mem, cores=cores))
+    return allocations
+
+
+def _opt16(value: int) -> int | None:
+    return None if value == NO_VAL16 else value
+
+
+def _per(value: int) -> int | None:
+    """ntasks_per_core/_socket: unset as NO_VAL16 or INFINITE16."""
+    return None if value in (NO_VAL16, INFINITE16) else value
+
+
+def _specialization(value: int) -> tuple[int | None, int | None]:
+    """(cores, threads) from core_spec: CORE_SPEC_THREAD marks a thread count."""
+    if value == NO_VAL16:
+        return None, None
+    if value & CORE_SPEC_THREAD:
+        return None, value & ~CORE_SPEC_THREAD
+    return value, None
+
+
+def job_from_c(
+    ffi: Any, info: Any, cluster_name: str, *, last_update: int = 0, unit: str = "cpus"
+) -> Job:
+    """One ``job_info_t`` (from slurm_load_job[s] with SHOW_DETAIL) as a domain Job.
+
+    ``cluster_name`` stands in where the record names no cluster; ``last_update`` is the
+    message's time, which individual records do not carry; ``unit`` is what allocations are
+    counted in (``allocation_unit``).
+    """
+    lib = _library(ffi)
+
+    def s(pointer: Any) -> str:
+        return text(ffi, pointer)
+
+    uid = info.user_id
+    memory = _memory(lib, info.pn_min_memory)
+    nodes = s(info.nodes)
+    tres_alloc = s(info.tres_alloc_str)
+    nice = info.nice
+    het_job_id = info.het_job_id
+    gid = info.group_id
+    core_spec, thread_spec = _specialization(info.core_spec)
+    return Job(
+        job_id=info.job_id,
+        name=s(info.name),
+        user_id=uid,
+        user_name=s(info.user_name) or user_name(uid),
+        group_id=count(info.group_id),
+        state=_state(lib, info.job_state),
+        state_reason=_reason(lib, ffi, info.state_reason),
+        state_description=s(info.state_desc),
+        partition=s(info.partition),
+        account=s(info.account),
+        qos=s(info.qos),
+        reservation=s(info.resv_name),
+        comment=s(info.comment),
+        wckey=s(info.wckey),
+        cluster=s(info.cluster) or cluster_name,
+        priority=count(info.priority),
+        nice=0 if nice == NO_VAL else nice - lib.nice_offset,
+        submit_time=info.submit_time,
+        eligible_time=info.eligible_time,
+        accrue_time=info.accrue_time,
+        begin_time=info.eligible_time,  # slurmctld sends details->begin_time as eligible_time
+        start_time=info.start_time,
+        end_time=info.end_time,
+        suspend_time=info.suspend_time,
+        preempt_time=info.preempt_time,
+        resize_time=info.resize_time,
+        deadline=info.deadline,
+        last_sched_evaluation=info.last_sched_eval,
+        time_limit=number(info.time_limit),
+        time_minimum=count(info.time_min),
+        exit_code=ExitStatus(info.exit_code),
+        derived_exit_code=ExitStatus(info.derived_ec),
+        array_job_id=info.array_job_id,
+        array_task_id=None if info.array_task_id == NO_VAL else info.array_task_id,
+        array_task_string=s(info.array_task_str),
+        array_max_tasks=info.array_max_tasks,
+        het_job_id=het_job_id,
+        het_job_offset=info.het_job_offset if het_job_id else None,
+        het_job_id_set=s(info.het_job_id_set),
+        batch_flag=info.batch_flag == 1,
+        batch_host=s(info.batch_host),
+        command=s(info.command),
+        current_working_directory=s(info.work_dir),
+        standard_output=s(info.std_out),
+        standard_error=s(info.std_err),
+        standard_input=s(info.std_in),
+        dependency=s(info.dependency),
+        features=s(info.features),
+        licenses=s(info.licenses),
+        required_nodes=s(info.req_nodes),
+        excluded_nodes=s(info.exc_nodes),
+        nodes=nodes,
+        node_count=info.num_nodes,
+        cpus=info.num_cpus,
+        tasks=count(info.num_tasks),
+        cpus_per_task=number(info.cpus_per_task, 16),
+        tasks_per_node=number(info.ntasks_per_node, 16),
+        minimum_cpus_per_node=info.pn_min_cpus,
+        memory_per_node=memory[0],
+        memory_per_cpu=memory[1],
+        max_cpus=count(info.max_cpus),
+        max_nodes=count(info.max_nodes),
+        requeue=bool(info.requeue),
+        restart_count=info.restart_cnt,
+        contiguous=info.contiguous == 1,
+        shared=_SHARED.get(info.shared, ""),
+        exclusive=info.shared != NO_VAL16 and info.shared != 1,
+        tres_req_str=s(info.tres_req_str),
+        tres_alloc_str=tres_alloc,
+        tres_per_node=s(info.tres_per_node),
+        billable_tres=0.0 if info.billable_tres == float(NO_VAL) else info.billable_tres,
+        allocations=_allocations(lib, ffi, info, nodes, memory, tres_alloc),
+        allocation_unit=unit,
+        flags=_flags(lib, info.bitflags),
+        state_flags=_state_flags(lib, ffi, info.job_state),
+        show_flags=[name for bit, name in lib.show_flags if info.show_flags & bit],
+        group_name="" if gid == NO_VAL else group_name(gid),
+        association_id=info.assoc_id,
+        delay_boot=count(info.delay_boot),
+        admin_comment=s(info.admin_comment),
+        system_comment=s(info.system_comment),
+        prefer=s(info.prefer),
+        batch_features=s(info.batch_features),
+        burst_buffer=s(info.burst_buffer),
+        burst_buffer_state=s(info.burst_buffer_state),
+        cluster_features=s(info.cluster_features),
+        container=s(info.container),
+        mcs_label=s(info.mcs_label),
+        sockets_per_node=_opt16(info.sockets_per_node),
+        cores_per_socket=_opt16(info.cores_per_socket),
+        threads_per_core=_opt16(info.threads_per_core),
+        tasks_per_core=_per(info.ntasks_per_core),
+        tasks_per_socket=_per(info.ntasks_per_socket),
+        tasks_per_board=info.ntasks_per_board,
+        sockets_per_board=info.sockets_per_board,
+        core_specification=core_spec,
+        thread_specification=thread_spec,
+        cpu_frequency_minimum=None if info.cpu_freq_min == NO_VAL else info.cpu_freq_min,
+        cpu_frequency_maximum=None if info.cpu_freq_max == NO_VAL else info.cpu_freq_max,
+        cpu_frequency_governor=None if info.cpu_freq_gov == NO_VAL else info.cpu_freq_gov,
+        tres_per_job=s(info.tres_per_job),
+        tres_per_socket=s(info.tres_per_socket),
+        tres_per_task=s(info.tres_per_task),
+        tres_bind=s(info.tres_bind),
+        tres_freq=s(info.tres_freq),
+        cpus_per_tres=s(info.cpus_per_tres),
+        memory_per_tres=s(info.mem_per_tres),
+        minimum_tmp_disk_per_node=info.pn_min_tmp_disk,
+        pre_sus_time=info.pre_sus_time,
+        reboot=bool(info.reboot),
+        last_update=last_update,
+    )
+
+
+def jobs_from_msg(ffi: Any, msg: Any, cluster_name: str) -> list[Job]:
+    """Every record of a ``job_info_msg_t``, in slurmctld's order."""
+    if msg == ffi.NULL:
+        return []
+    unit = allocation_unit(ffi)
+    return [
+        job_from_c(ffi, msg.job_array[i], cluster_name, last_update=msg.last_update, unit=unit)
+        for i in range(msg.record_count)
+    ]
