@@ -12,6 +12,7 @@ from pathlib import Path
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
 
+
 def request_lua(headers: dict[str, str], *, method: str = "GET", body: str | None = None) -> str:
     lines = [f'wrk.method = "{method}"']
     lines += [f'wrk.headers["{name}"] = "{value}"' for name, value in headers.items()]

@@ -123,6 +123,16 @@ INTENTIONAL: tuple[Intentional, ...] = (
         _documented_type,
     ),
     Intentional(
+        "documented allocated_nodes cpus",
+        "v0.0.36/37 declare allocated_nodes[].cpus an object (cores by id) where the daemon "
+        f"prints a count; {_FOLLOWS_DOCUMENT}",
+        lambda d: (
+            d.pattern.endswith(".allocated_nodes[].cpus")
+            and isinstance(d.daemon, int)
+            and isinstance(d.gateway, dict)
+        ),
+    ),
+    Intentional(
         "daemon bug: cpus_per_task",
         "slurmrestd 22.05 prints cpus_per_task only when the job set --cpu-freq (its check "
         "tests cpu_freq_min); slurmgate prints the job's value",
