@@ -22,6 +22,8 @@ from slurmgate.backends import create_backend
 from slurmgate.backends.base import Backend
 from slurmgate.config import Settings
 from slurmgate.domain.errors import SlurmgateError
+from slurmgate.mirror import Mirror, RenderCache
+from slurmgate.mirror.service import ServiceIdentity
 
 
 def create_app(settings: Settings, *, backend: Backend | None = None) -> Starlette:
@@ -33,14 +35,21 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> Starlet
     rate_limiter = build_rate_limiter(settings.rate_limit)
     audit = AuditLog(settings.audit.path) if settings.audit.enabled else None
 
+    service = ServiceIdentity(settings.mirror.user or the_backend.service_user, auth.cluster_key)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await the_backend.start()
+        # The mirror's event and tasks belong to the serving loop: made here, not before.
+        mirror = Mirror(the_backend, settings.mirror, service)
+        app.state.mirror = mirror
+        mirror.start()
         if audit is not None:
             audit.start()
         try:
             yield
         finally:
+            await mirror.stop()
             await the_backend.stop()
             auth.close()
             await rate_limiter.close()
@@ -63,5 +72,6 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> Starlet
     app.state.auth = auth
     app.state.rate_limiter = rate_limiter
     app.state.audit = audit
+    app.state.responses = RenderCache(settings.mirror.cache_bytes)
     app.state.openapi_bytes = orjson.dumps(build_openapi())
     return app

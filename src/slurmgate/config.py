@@ -282,6 +282,35 @@ class LimitSettings(_Strict):
     max_connections: int = Field(default=1024, ge=1)
 
 
+class MirrorSettings(_Strict):
+    """The shared copy of the cluster's state that every read is served from."""
+
+    #: Seconds between two loads of a resource that clients read (incremental: a load that
+    #: finds nothing changed costs slurmctld almost nothing).
+    interval: float = Field(default=1.0, gt=0, le=60)
+    #: Oldest data a read may be answered with; older, the read waits for a new load (and
+    #: fails as a direct call would when slurmctld does not answer).
+    max_age: float = Field(default=5.0, gt=0, le=600)
+    #: Seconds after its last read that a resource stops being loaded.
+    idle_after: float = Field(default=60.0, gt=0)
+    #: Seconds between loads of PrivateData and of who is exempt from it (operators,
+    #: coordinators).
+    access_interval: float = Field(default=60.0, gt=0)
+    #: User the mirror reads the cluster as; empty: the backend's (slurm: SlurmUser). Its
+    #: tokens are minted with the cluster's key, so it must see every record.
+    user: str = ""
+    #: Memory for rendered responses kept for reuse (bytes, compressed copies included).
+    cache_bytes: int = Field(default=256 * 1024 * 1024, ge=0)
+
+    @model_validator(mode="after")
+    def _bound_after_interval(self) -> MirrorSettings:
+        if self.max_age < self.interval:
+            raise ValueError(
+                f"max_age ({self.max_age:g} s) must be at least interval ({self.interval:g} s)"
+            )
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SLURMGATE_",
@@ -307,6 +336,7 @@ class Settings(BaseSettings):
     rate_limit: RateLimitSettings = RateLimitSettings()
     audit: AuditSettings = AuditSettings()
     limits: LimitSettings = LimitSettings()
+    mirror: MirrorSettings = MirrorSettings()
     local: LocalSettings = LocalSettings()
     slurm: SlurmSettings = SlurmSettings()
 

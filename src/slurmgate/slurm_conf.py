@@ -26,6 +26,11 @@ class SlurmConf:
         return self.values.get("clustername", "")
 
     @property
+    def slurm_user(self) -> str:
+        """SlurmUser: slurmctld runs as this user and, like root, it sees everything."""
+        return self.values.get("slurmuser", "") or "root"
+
+    @property
     def jwt_key(self) -> Path:
         """AuthAltParameters' jwt_key, else Slurm's default: StateSaveLocation/jwt_hs256.key."""
         for parameter in self.values.get("authaltparameters", "").split(","):

@@ -10,8 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from slurmgate.api.openapi_slurmgate import (
+    NOT_MODIFIED,
+    job_list_parameters,
+    mirror_headers,
+    slurmgate_paths,
+    slurmgate_schemas,
+)
 from slurmgate.api.openapi_slurmgate import TAG as SLURMGATE_TAG
-from slurmgate.api.openapi_slurmgate import slurmgate_paths, slurmgate_schemas
 from slurmgate.api.versions import DEFAULT_VERSION, VERSIONS, ApiVersion
 
 _JSON = "application/json"
@@ -66,6 +72,10 @@ _UPDATE_TIME = frozenset(
 )
 
 
+# Reads answered from slurmgate's mirror, with ETag and freshness headers.
+_MIRRORED = frozenset({"diag", "ping", "jobs", "nodes", "partitions", "reservations", "licenses"})
+
+
 def _ref(version: str, name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{version}_{name}"}
 
@@ -109,6 +119,8 @@ def _parameters(version: ApiVersion, operation: str, path: str) -> list[dict[str
                 "schema": _ref(version.name, "signal"),
             }
         )
+    if operation == "jobs":
+        params += job_list_parameters()
     if operation in _UPDATE_TIME and version.name != "v0.0.36":
         params.append(
             {
@@ -141,7 +153,11 @@ def _operation(version: ApiVersion, operation: str) -> tuple[str, str, dict[str,
         ok["content"] = _content(version.name, response)
     # Failures keep the envelope of the operation's response (with ``errors`` filled in).
     failed = {"description": "failure; see errors", "content": ok.get("content", {})}
+    if method == "get" and operation in _MIRRORED:
+        ok["headers"] = mirror_headers(paged=operation == "jobs")
     op["responses"] = {"200": ok, "default": failed if response else {"description": "failure"}}
+    if method == "get" and operation in _MIRRORED:
+        op["responses"]["304"] = NOT_MODIFIED
     return method, f"/slurm/{version.name}{path}", op
 
 

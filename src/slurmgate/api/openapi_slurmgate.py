@@ -132,3 +132,81 @@ def slurmgate_paths() -> dict[str, Any]:
 
 
 TAG = {"name": "slurmgate", "description": "slurmgate's own methods: token refresh, revocation"}
+
+
+#: slurmgate's own query parameters of GET jobs: without them, slurmrestd's answer.
+_JOB_FILTERS = {
+    "users": "only jobs of these users (comma-separated names)",
+    "accounts": "only jobs charged to these accounts (comma-separated)",
+    "partitions": "only jobs in these partitions (comma-separated; a job pending in several "
+    "partitions matches any of them)",
+    "states": "only jobs in these base states (comma-separated, e.g. PENDING,RUNNING)",
+    "job_ids": "only these jobs (comma-separated ids; an array's or a heterogeneous job's id "
+    "selects all its parts)",
+    "name": "only jobs with exactly this name",
+}
+
+
+def job_list_parameters() -> list[dict[str, Any]]:
+    """GET jobs' filters and pagination (slurmgate's; additive to slurmrestd's API)."""
+    params: list[dict[str, Any]] = [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": f"slurmgate: {description}",
+            "schema": {"type": "string"},
+        }
+        for name, description in _JOB_FILTERS.items()
+    ]
+    params.append(
+        {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "description": "slurmgate: at most this many jobs, in job id order; the response's "
+            "X-Slurmgate-Next-Cursor header (and Link rel=next) names the next page",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    )
+    params.append(
+        {
+            "name": "cursor",
+            "in": "query",
+            "required": False,
+            "description": "slurmgate: the X-Slurmgate-Next-Cursor of the previous page "
+            "(opaque); send the same filters and limit with it",
+            "schema": {"type": "string"},
+        }
+    )
+    return params
+
+
+def mirror_headers(*, paged: bool) -> dict[str, Any]:
+    """Headers of answers served from slurmgate's shared mirror."""
+    headers: dict[str, Any] = {
+        "ETag": {
+            "description": "identifies this body; send it in If-None-Match to get 304 while "
+            "nothing changed",
+            "schema": {"type": "string"},
+        },
+        "X-Slurmgate-Data-Age": {
+            "description": "seconds since the data was known current (at most mirror.max_age "
+            "while slurmctld answers)",
+            "schema": {"type": "number"},
+        },
+    }
+    if paged:
+        headers["X-Slurmgate-Next-Cursor"] = {
+            "description": "cursor of the next page; absent on the last page",
+            "schema": {"type": "string"},
+        }
+        headers["Link"] = {
+            "description": 'the next page\'s URL, rel="next"; absent on the last page',
+            "schema": {"type": "string"},
+        }
+    return headers
+
+
+#: Answer to If-None-Match naming the current ETag.
+NOT_MODIFIED = {"description": "not modified: the ETag sent in If-None-Match is current"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from slurmgate.auth.issuer import TokenIssuer
@@ -39,6 +39,8 @@ class Auth:
     verifier: TokenVerifier
     issuer: TokenIssuer
     revocations: RevocationStore
+    #: The cluster's own key (jwt_key), which the mirror's service tokens are signed with.
+    cluster_key: bytes = field(default=b"", repr=False)
 
     def close(self) -> None:
         self.revocations.close()
@@ -72,4 +74,4 @@ def build_auth(settings: Settings) -> Auth:
         ", ".join(jwks.kids) if jwks is not None else "",
         f"{auth.max_lifespan} s" if auth.max_lifespan is not None else "none",
     )
-    return Auth(verifier, build_issuer(settings, keyring), revocations)
+    return Auth(verifier, build_issuer(settings, keyring), revocations, keyring.default.secret)

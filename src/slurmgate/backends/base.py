@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 from slurmgate.domain import (
     ControllerPing,
@@ -24,6 +24,9 @@ from slurmgate.domain import (
     Stats,
     SubmitResult,
 )
+from slurmgate.domain.access import AccessRules
+
+T = TypeVar("T")
 
 
 class Capability(StrEnum):
@@ -40,10 +43,15 @@ class Capability(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class JobList:
-    jobs: list[Job]
-    #: When the backend's job table last changed (Unix seconds); slurmrestd's ``last_update``.
+class Listing(Generic[T]):
+    """A resource's records as of ``last_update``, or word that nothing changed since then."""
+
+    items: list[T]
+    #: When the listing was made (Unix seconds), as slurmctld stamps its messages. Passed
+    #: back as ``updated_since``, it asks for changes made in that second or later.
     last_update: int
+    #: False when the caller's ``updated_since`` is current: ``items`` is then empty.
+    changed: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +79,12 @@ class Backend(Protocol):
 
     name: str
     capabilities: frozenset[Capability]
+    #: A user who sees the whole cluster, PrivateData notwithstanding: the shared mirror reads
+    #: the cluster as this user (slurm: SlurmUser).
+    service_user: str
+    #: True when listed records are the backend's own objects, changed in place later (the
+    #: embedded cluster): they are rendered at once and never compared to detect a change.
+    live_records: bool
 
     @property
     def info(self) -> ClusterInfo: ...
@@ -85,8 +99,12 @@ class Backend(Protocol):
 
     async def stats(self, principal: Principal) -> Stats: ...
 
-    async def list_jobs(self, principal: Principal, *, updated_since: int = 0) -> JobList:
-        """Jobs visible to ``principal``; with ``updated_since``, only those changed after it."""
+    async def access_rules(self, principal: Principal) -> AccessRules:
+        """PrivateData and who is exempt from it, as slurmctld applies them."""
+
+    async def list_jobs(self, principal: Principal, *, updated_since: int = 0) -> Listing[Job]:
+        """Jobs visible to ``principal``; unchanged (no items) if none changed after
+        ``updated_since``."""
 
     async def get_job(self, principal: Principal, job_id: int) -> list[Job]:
         """The job, or for an array's job id every task of the array. ``NotFound`` if none."""
@@ -98,20 +116,24 @@ class Backend(Protocol):
     async def signal_job(self, principal: Principal, job_id: int, signal: int) -> None:
         """Send ``signal`` to the job; SIGKILL (9) cancels it, as ``scancel`` does."""
 
-    async def list_nodes(self, principal: Principal, *, updated_since: int = 0) -> list[Node]: ...
+    async def list_nodes(
+        self, principal: Principal, *, updated_since: int = 0
+    ) -> Listing[Node]: ...
 
     async def get_node(self, principal: Principal, name: str) -> Node: ...
 
     async def list_partitions(
         self, principal: Principal, *, updated_since: int = 0
-    ) -> list[Partition]: ...
+    ) -> Listing[Partition]: ...
 
     async def get_partition(self, principal: Principal, name: str) -> Partition: ...
 
     async def list_reservations(
         self, principal: Principal, *, updated_since: int = 0
-    ) -> list[Reservation]: ...
+    ) -> Listing[Reservation]: ...
 
     async def get_reservation(self, principal: Principal, name: str) -> Reservation: ...
 
-    async def list_licenses(self, principal: Principal) -> list[License]: ...
+    async def list_licenses(
+        self, principal: Principal, *, updated_since: int = 0
+    ) -> Listing[License]: ...

@@ -641,14 +641,14 @@ async def test_nodes_and_partitions_reflect_running_jobs(
     make_backend: Factory, tmp_path: Path
 ) -> None:
     backend = await make_backend(licenses={"matlab": 2})
-    [node] = await backend.list_nodes(ROOT)
+    [node] = (await backend.list_nodes(ROOT)).items
     assert node.state.value == "idle" and node.tres == "cpu=4,mem=4000M,billing=4"
     assert node.version == "22.05.8" and node.partitions == ["debug", "short"]
     job_id = await submit(backend, spec(tmp_path, "sleep 60", tasks=2, licenses="matlab:1"))
     await wait_state(backend, job_id, JobState.RUNNING)
     node = await backend.get_node(ROOT, "node1")
     assert node.state.value == "mixed" and node.alloc_cpus == 2
-    [matlab] = await backend.list_licenses(ROOT)
+    [matlab] = (await backend.list_licenses(ROOT)).items
     assert (matlab.total, matlab.used) == (2, 1)
     debug = await backend.get_partition(ROOT, "debug")
     assert debug.is_default and debug.total_cpus == 4 and debug.nodes == "node1"
@@ -666,7 +666,7 @@ async def test_nodes_and_partitions_reflect_running_jobs(
 async def test_a_node_configured_down_runs_nothing(make_backend: Factory, tmp_path: Path) -> None:
     down = NodeConfig(name="node1", cpus=4, memory=4000, state="DOWN", reason="maintenance")
     backend = await make_backend(nodes=[down])
-    [node] = await backend.list_nodes(ROOT)
+    [node] = (await backend.list_nodes(ROOT)).items
     assert node.state.value == "down" and node.reason == "maintenance"
     job_id = await submit(backend, spec(tmp_path))
     await wait_until(lambda: backend.jobs[job_id].state_reason not in ("None", ""))
@@ -689,9 +689,9 @@ async def test_detected_host_is_the_only_node_by_default(
     make_backend: Factory,
 ) -> None:
     backend = await make_backend(nodes=[], partitions=[])
-    [node] = await backend.list_nodes(ROOT)
+    [node] = (await backend.list_nodes(ROOT)).items
     assert node.name == backend.host.hostname and node.cpus >= 1 and node.real_memory > 0
-    [partition] = await backend.list_partitions(ROOT)
+    [partition] = (await backend.list_partitions(ROOT)).items
     assert partition.name == "debug" and partition.is_default and partition.max_time is None
 
 
@@ -699,10 +699,11 @@ async def test_job_list_honours_updated_since(make_backend: Factory, tmp_path: P
     backend = await make_backend()
     await submit(backend, spec(tmp_path, hold=True))
     listed = await backend.list_jobs(ROOT)
-    assert len(listed.jobs) == 1
-    unchanged = await backend.list_jobs(ROOT, updated_since=listed.last_update)
-    assert unchanged.jobs == []
-    assert (await backend.list_jobs(ROOT, updated_since=listed.last_update - 1)).jobs
+    assert len(listed.items) == 1 and listed.changed
+    # As slurmctld: changes made in the second passed are reported, earlier ones are not.
+    unchanged = await backend.list_jobs(ROOT, updated_since=listed.last_update + 1)
+    assert unchanged.items == [] and not unchanged.changed
+    assert (await backend.list_jobs(ROOT, updated_since=listed.last_update)).items
 
 
 # -- restarts ---------------------------------------------------------------------------------
@@ -783,7 +784,7 @@ async def test_finished_jobs_leave_the_list_after_min_job_age_but_stay_findable(
     job_id = await submit(backend, spec(tmp_path, hold=True))
     await backend.signal_job(ROOT, job_id, signal.SIGKILL)
     backend.jobs[job_id].end_time -= 10  # ended a while ago
-    assert (await backend.list_jobs(ROOT)).jobs == []
+    assert (await backend.list_jobs(ROOT)).items == []
     backend._last_purge = 0
     backend._purge_old()
     assert job_id not in backend.jobs

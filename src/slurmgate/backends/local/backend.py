@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from slurmgate.backends.base import Capability, ClusterInfo, JobList
+from slurmgate.backends.base import Capability, ClusterInfo, Listing
 from slurmgate.backends.local import resources, scheduler
 from slurmgate.backends.local.control import JobControl
 from slurmgate.backends.local.diag import Diagnostics
@@ -54,6 +54,7 @@ from slurmgate.domain import (
     Stats,
     SubmitResult,
 )
+from slurmgate.domain.access import AccessRules
 from slurmgate.domain.slurm_errno import (
     ESLURM_INVALID_JOB_ID,
 )
@@ -69,6 +70,9 @@ _PURGE_INTERVAL = 30
 class LocalBackend:
     name = "local"
     capabilities = frozenset(Capability)
+    #: Lists need no privilege here; the name only labels the mirror's reads in diag.
+    service_user = "root"
+    live_records = True
 
     def __init__(self, settings: LocalSettings, state_dir: Path, *, admins: frozenset[str]) -> None:
         self.settings = settings
@@ -318,16 +322,22 @@ class LocalBackend:
                 now=int(time.time()), pending=pending, running=running, uids=uids
             )
 
-    async def list_jobs(self, principal: Principal, *, updated_since: int = 0) -> JobList:
+    async def access_rules(self, principal: Principal) -> AccessRules:
+        # The embedded cluster has no PrivateData: every user sees every record, as
+        # slurmctld shows them by default.
+        return AccessRules()
+
+    async def list_jobs(self, principal: Principal, *, updated_since: int = 0) -> Listing[Job]:
         with self._rpc("REQUEST_JOB_INFO", principal):
-            if updated_since and self.last_change <= updated_since:
-                return JobList(jobs=[], last_update=self.last_change)
+            now = int(time.time())
+            if updated_since and self.last_change < updated_since:
+                return Listing([], now, changed=False)
             horizon = int(time.time()) - self.settings.min_job_age
             jobs = [
                 j for j in self.jobs.values() if not j.state.is_finished or j.end_time >= horizon
             ]
             jobs.sort(key=lambda j: j.job_id)
-            return JobList(jobs=jobs, last_update=self.last_change)
+            return Listing(jobs, now)
 
     async def get_job(self, principal: Principal, job_id: int) -> list[Job]:
         with self._rpc("REQUEST_JOB_INFO_SINGLE", principal):
@@ -358,9 +368,10 @@ class LocalBackend:
             last_busy=self.control.last_busy,
         )
 
-    async def list_nodes(self, principal: Principal, *, updated_since: int = 0) -> list[Node]:
+    async def list_nodes(self, principal: Principal, *, updated_since: int = 0) -> Listing[Node]:
         with self._rpc("REQUEST_NODE_INFO", principal):
-            return self._nodes()
+            # Load and free memory are read live: the node table changes all the time.
+            return Listing(self._nodes(), int(time.time()))
 
     async def get_node(self, principal: Principal, name: str) -> Node:
         with self._rpc("REQUEST_NODE_INFO", principal):
@@ -369,9 +380,13 @@ class LocalBackend:
 
     async def list_partitions(
         self, principal: Principal, *, updated_since: int = 0
-    ) -> list[Partition]:
+    ) -> Listing[Partition]:
         with self._rpc("REQUEST_PARTITION_INFO", principal):
-            return [copy.copy(p) for p in self.layout.partitions.values()]
+            # Partitions come from the settings: they last changed when the cluster started.
+            now = int(time.time())
+            if updated_since and self._started_at < updated_since:
+                return Listing([], now, changed=False)
+            return Listing([copy.copy(p) for p in self.layout.partitions.values()], now)
 
     async def get_partition(self, principal: Principal, name: str) -> Partition:
         with self._rpc("REQUEST_PARTITION_INFO", principal):
@@ -379,17 +394,20 @@ class LocalBackend:
 
     async def list_reservations(
         self, principal: Principal, *, updated_since: int = 0
-    ) -> list[Reservation]:
+    ) -> Listing[Reservation]:
         with self._rpc("REQUEST_RESERVATION_INFO", principal):
-            return self.layout.reservations()
+            # A reservation's state follows the clock: listed anew each time.
+            return Listing(self.layout.reservations(), int(time.time()))
 
     async def get_reservation(self, principal: Principal, name: str) -> Reservation:
         with self._rpc("REQUEST_RESERVATION_INFO", principal):
             return self.layout.reservation(name)
 
-    async def list_licenses(self, principal: Principal) -> list[License]:
+    async def list_licenses(
+        self, principal: Principal, *, updated_since: int = 0
+    ) -> Listing[License]:
         with self._rpc("REQUEST_LICENSE_INFO", principal):
-            return self.layout.licenses(self._running())
+            return Listing(self.layout.licenses(self._running()), int(time.time()))
 
     # -- Backend: changes ---------------------------------------------------------------------
 

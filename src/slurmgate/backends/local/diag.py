@@ -72,6 +72,11 @@ class Diagnostics:
                 tally.count += 1
                 tally.total_us += elapsed
 
+    def count(self, message_type: str) -> int:
+        """How many calls of ``message_type`` were answered."""
+        tally = self._by_type.get(message_type)
+        return tally.count if tally is not None else 0
+
     def schedule_cycle(
         self, duration_us: int, depth: int, queue_length: int, backfilled: int, now: int
     ) -> None:

@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from slurmgate.backends.base import Capability, ClusterInfo, JobList
+from slurmgate.backends.base import Capability, ClusterInfo, Listing
+from slurmgate.backends.slurm import access_read, cluster_read, jobs_read, jobs_write, listings
 from slurmgate.backends.slurm import binding as slurm_binding
-from slurmgate.backends.slurm import cluster_read, jobs_read, jobs_write
 from slurmgate.backends.slurm.client import Call, SlurmClient
 from slurmgate.backends.slurm.cvalues import text
 from slurmgate.config import SlurmSettings
@@ -34,6 +34,7 @@ from slurmgate.domain import (
     Stats,
     SubmitResult,
 )
+from slurmgate.domain.access import AccessRules
 from slurmgate.domain.errors import AuthError, NotFound
 from slurmgate.domain.jobs import check_batch_script
 from slurmgate.slurm_conf import SlurmConf, locate, read
@@ -66,6 +67,8 @@ class Expiring(Generic[T]):
 class SlurmBackend:
     name = "slurm"
     capabilities = frozenset(Capability)
+    #: Every listing is read afresh from slurmctld's message: new objects each time.
+    live_records = False
 
     def __init__(self, settings: SlurmSettings, state_dir: Path, *, threads: int) -> None:
         self._settings = settings
@@ -73,6 +76,7 @@ class SlurmBackend:
         self._threads = threads
         # Read now, so a host that is no Slurm client fails at start with a clear message.
         self._conf: SlurmConf = read(locate(settings.conf))
+        self.service_user = self._conf.slurm_user
         self._client: SlurmClient | None = None
         # Which controllers to ping: slurmctld's own list, re-read now and then rather than
         # doubling every ping's cost (slurmrestd loads the whole configuration per ping).
@@ -136,26 +140,17 @@ class SlurmBackend:
 
         return await self.client.run(principal, work)
 
-    async def list_jobs(self, principal: Principal, *, updated_since: int = 0) -> JobList:
+    async def access_rules(self, principal: Principal) -> AccessRules:
+        """PrivateData and its exempt users; ask as an operator (the service user)."""
+        return await self.client.run(
+            principal, lambda call: access_read.load(call, self.service_user)
+        )
+
+    async def list_jobs(self, principal: Principal, *, updated_since: int = 0) -> Listing[Job]:
         cluster = self._info.cluster_name
-
-        def work(call: Call) -> JobList:
-            ffi, lib = call.ffi, call.lib
-            out = ffi.new("job_info_msg_t **")
-            rc = lib.slurm_load_jobs(updated_since, out, lib.SHOW_ALL | lib.SHOW_DETAIL)
-            if rc != 0:
-                if call.lib.slurm_get_errno() == call.errors.no_change:
-                    return JobList(jobs=[], last_update=updated_since)
-                call.check(rc, "slurm_load_jobs")
-            try:
-                return JobList(
-                    jobs=jobs_read.jobs_from_msg(ffi, out[0], cluster),
-                    last_update=int(out[0].last_update),
-                )
-            finally:
-                lib.slurm_free_job_info_msg(out[0])
-
-        return await self.client.run(principal, work)
+        return await self.client.run(
+            principal, lambda call: listings.jobs(call, updated_since, cluster)
+        )
 
     async def get_job(self, principal: Principal, job_id: int) -> list[Job]:
         cluster = self._info.cluster_name
@@ -178,34 +173,11 @@ class SlurmBackend:
             raise NotFound(f"Unable to find JobId={job_id}", source="slurm_load_job")
         return jobs
 
-    async def list_nodes(self, principal: Principal, *, updated_since: int = 0) -> list[Node]:
-        def work(call: Call) -> list[Node]:
-            ffi, lib = call.ffi, call.lib
-            nodes = ffi.new("node_info_msg_t **")
-            # SHOW_MIXED: a partly allocated node reads as mixed, as v0.0.37+ load nodes.
-            flags = lib.SHOW_ALL | lib.SHOW_DETAIL | lib.SHOW_MIXED
-            rc = lib.slurm_load_node(updated_since, nodes, flags)
-            if rc != 0:
-                if lib.slurm_get_errno() == call.errors.no_change:
-                    return []
-                call.check(rc, "slurm_load_node")
-            parts = ffi.new("partition_info_msg_t **")
-            try:
-                # Partitions name each node's partitions, as sinfo and slurmrestd show them.
-                call.check(
-                    lib.slurm_load_partitions(0, parts, lib.SHOW_ALL), "slurm_load_partitions"
-                )
-                try:
-                    return cluster_read.nodes_from_msg(ffi, lib, nodes[0], parts[0])
-                finally:
-                    lib.slurm_free_partition_info_msg(parts[0])
-            finally:
-                lib.slurm_free_node_info_msg(nodes[0])
-
-        return await self.client.run(principal, work)
+    async def list_nodes(self, principal: Principal, *, updated_since: int = 0) -> Listing[Node]:
+        return await self.client.run(principal, lambda call: listings.nodes(call, updated_since))
 
     async def get_node(self, principal: Principal, name: str) -> Node:
-        for node in await self.list_nodes(principal):
+        for node in (await self.list_nodes(principal)).items:
             if node.name == name:
                 return node
         raise NotFound(
@@ -217,24 +189,13 @@ class SlurmBackend:
 
     async def list_partitions(
         self, principal: Principal, *, updated_since: int = 0
-    ) -> list[Partition]:
-        def work(call: Call) -> list[Partition]:
-            ffi, lib = call.ffi, call.lib
-            out = ffi.new("partition_info_msg_t **")
-            rc = lib.slurm_load_partitions(updated_since, out, lib.SHOW_ALL)
-            if rc != 0:
-                if lib.slurm_get_errno() == call.errors.no_change:
-                    return []
-                call.check(rc, "slurm_load_partitions")
-            try:
-                return cluster_read.partitions_from_msg(ffi, lib, out[0])
-            finally:
-                lib.slurm_free_partition_info_msg(out[0])
-
-        return await self.client.run(principal, work)
+    ) -> Listing[Partition]:
+        return await self.client.run(
+            principal, lambda call: listings.partitions(call, updated_since)
+        )
 
     async def get_partition(self, principal: Principal, name: str) -> Partition:
-        for partition in await self.list_partitions(principal):
+        for partition in (await self.list_partitions(principal)).items:
             if partition.name == name:
                 return partition
         raise NotFound(
@@ -246,24 +207,13 @@ class SlurmBackend:
 
     async def list_reservations(
         self, principal: Principal, *, updated_since: int = 0
-    ) -> list[Reservation]:
-        def work(call: Call) -> list[Reservation]:
-            ffi, lib = call.ffi, call.lib
-            out = ffi.new("reserve_info_msg_t **")
-            rc = lib.slurm_load_reservations(updated_since, out)
-            if rc != 0:
-                if lib.slurm_get_errno() == call.errors.no_change:
-                    return []
-                call.check(rc, "slurm_load_reservations")
-            try:
-                return cluster_read.reservations_from_msg(ffi, lib, out[0])
-            finally:
-                lib.slurm_free_reservation_info_msg(out[0])
-
-        return await self.client.run(principal, work)
+    ) -> Listing[Reservation]:
+        return await self.client.run(
+            principal, lambda call: listings.reservations(call, updated_since)
+        )
 
     async def get_reservation(self, principal: Principal, name: str) -> Reservation:
-        for reservation in await self.list_reservations(principal):
+        for reservation in (await self.list_reservations(principal)).items:
             if reservation.name == name:
                 return reservation
         raise NotFound(
@@ -273,17 +223,10 @@ class SlurmBackend:
             source="slurm_load_reservations",
         )
 
-    async def list_licenses(self, principal: Principal) -> list[License]:
-        def work(call: Call) -> list[License]:
-            ffi, lib = call.ffi, call.lib
-            out = ffi.new("license_info_msg_t **")
-            call.check(lib.slurm_load_licenses(0, out, lib.SHOW_ALL), "slurm_load_licenses")
-            try:
-                return cluster_read.licenses_from_msg(ffi, lib, out[0])
-            finally:
-                lib.slurm_free_license_info_msg(out[0])
-
-        return await self.client.run(principal, work)
+    async def list_licenses(
+        self, principal: Principal, *, updated_since: int = 0
+    ) -> Listing[License]:
+        return await self.client.run(principal, lambda call: listings.licenses(call, updated_since))
 
     # -- writes --------------------------------------------------------------------------------
 

@@ -1,10 +1,10 @@
 """Build, cache and load the cffi binding to libslurm.
 
-The binding is compiled against the installed ``slurm/slurm.h`` (package libslurm-dev) with
-partial struct declarations, so the C compiler, not this file, decides every struct layout:
-the same declarations build against any release whose fields keep their names. It is built on
-first use and cached by a hash of the declarations, the Slurm version header and the
-interpreter, so a Slurm upgrade rebuilds it.
+The binding is compiled against the installed ``slurm/slurm.h`` and ``slurm/slurmdb.h``
+(package libslurm-dev) with partial struct declarations, so the C compiler, not this file,
+decides every struct layout: the same declarations build against any release whose fields keep
+their names. It is built on first use and cached by a hash of the declarations, the Slurm
+version header and the interpreter, so a Slurm upgrade rebuilds it.
 
 ``libslurmfull.so`` is loaded with RTLD_GLOBAL before the extension module: the module leaves
 its Slurm symbols unresolved and libslurm's plugins look ``slurm_conf`` up globally. slurmrestd
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from slurmgate.backends.slurm import cdef_cluster, cdef_core, cdef_jobs
+from slurmgate.backends.slurm import cdef_access, cdef_cluster, cdef_core, cdef_jobs
 from slurmgate.domain.errors import ConfigError
 
 #: Where distributions install the library that exports Slurm's whole client API.
@@ -46,6 +46,7 @@ _PREAMBLE = """
 #include <stdint.h>
 #include <slurm/slurm.h>
 #include <slurm/slurm_errno.h>
+#include <slurm/slurmdb.h>
 /* Not in slurm.h: the per-thread credential slurmrestd itself sets for each request. */
 extern int auth_g_thread_config(const char *token, const char *username);
 extern void auth_g_thread_clear(void);
@@ -63,7 +64,7 @@ class Binding:
 
 
 def declarations() -> str:
-    return "\n".join((cdef_core.CDEF, cdef_jobs.CDEF, cdef_cluster.CDEF))
+    return "\n".join((cdef_core.CDEF, cdef_jobs.CDEF, cdef_cluster.CDEF, cdef_access.CDEF))
 
 
 def find_library(configured: Path | None) -> Path:

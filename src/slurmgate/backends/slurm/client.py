@@ -9,9 +9,10 @@ several calls to slurmctld proceed at once.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from slurmgate.backends.slurm.binding import Binding
 from slurmgate.backends.slurm.errors import ErrorMap
@@ -34,6 +35,26 @@ class Call:
         """Raise the thread's Slurm error when ``rc`` says the call failed."""
         if rc != 0:
             raise self.errors.last_error(source, description)
+
+    @contextmanager
+    def loaded(
+        self, ctype: str, load: Callable[[Any], int], free: Callable[[Any], None], source: str
+    ) -> Iterator[Any | None]:
+        """The ``ctype`` message ``load`` fills in, freed on exit; None if nothing changed.
+
+        slurmctld answers SLURM_NO_CHANGE_IN_DATA, instead of a message, to a load whose
+        update time is later than the table's last change.
+        """
+        out = self.ffi.new(f"{ctype} **")
+        if load(out) != 0:
+            if self.lib.slurm_get_errno() == self.errors.no_change:
+                yield None
+                return
+            raise self.errors.last_error(source)
+        try:
+            yield out[0]
+        finally:
+            free(out[0])
 
 
 class SlurmClient:

@@ -1,0 +1,267 @@
+"""The collector: loads what clients read, as often as the settings say, as the service user.
+
+Each resource has one slot: its current table, the load under way (every reader that needs a
+newer table joins it rather than starting its own), when it was last read, and when the
+gateway last changed something it shows. A resource nobody has read for ``idle_after`` seconds
+is not loaded until somebody reads it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from slurmgate.backends.base import Backend, Listing
+from slurmgate.config import MirrorSettings
+from slurmgate.domain import Job, Principal, SlurmgateError
+from slurmgate.domain.access import AccessRules
+from slurmgate.mirror.service import ServiceIdentity
+from slurmgate.mirror.tables import Table
+
+log = logging.getLogger("slurmgate.mirror")
+
+#: Even when Slurm reports no change, a whole table is loaded this often: fields such as a
+#: node's load change without Slurm marking a change.
+FULL_LOAD_EVERY = 30.0
+#: After a write, the collector reloads at once, but not more often than this (a storm of
+#: submissions would otherwise mean a reload per submission).
+WRITE_RELOAD_GAP = 0.2
+
+
+class Resource(StrEnum):
+    JOBS = "jobs"
+    NODES = "nodes"
+    PARTITIONS = "partitions"
+    RESERVATIONS = "reservations"
+    LICENSES = "licenses"
+    STATS = "stats"
+    PING = "ping"
+
+
+#: What a job change can change: a submission allocates nodes and licenses.
+CHANGED_BY_WRITES = (Resource.JOBS, Resource.NODES, Resource.LICENSES)
+
+Loader = Callable[[Principal, int], Awaitable[Listing[Any]]]
+
+
+@dataclass
+class _Slot:
+    resource: Resource
+    load: Loader
+    table: Table[Any] | None = None
+    task: asyncio.Future[None] | None = None
+    #: Monotonic time the load under way (or the last) began.
+    started: float = 0.0
+    read_at: float = 0.0
+    #: Monotonic time of the gateway's last write that this resource shows.
+    written_at: float = 0.0
+    #: Wall time of the last whole load.
+    full_at: float = 0.0
+    failing: bool = False
+    waiters: int = field(default=0)
+
+    def since(self, now_wall: float) -> int:
+        """The update time to pass to the next load: 0 asks for everything."""
+        table = self.table
+        if table is None or now_wall - self.full_at >= FULL_LOAD_EVERY:
+            return 0
+        # Backends report changes made in the second of ``last_update`` too (as slurmctld
+        # does): passing it back misses nothing.
+        return table.last_update
+
+
+class Mirror:
+    """The shared copy of the cluster's state; see the module's docstring."""
+
+    def __init__(
+        self, backend: Backend, settings: MirrorSettings, service: ServiceIdentity
+    ) -> None:
+        self.backend = backend
+        self.settings = settings
+        self.service = service
+        self._slots = {
+            Resource.JOBS: _Slot(Resource.JOBS, self._listing(backend.list_jobs)),
+            Resource.NODES: _Slot(Resource.NODES, self._listing(backend.list_nodes)),
+            Resource.PARTITIONS: _Slot(Resource.PARTITIONS, self._listing(backend.list_partitions)),
+            Resource.RESERVATIONS: _Slot(
+                Resource.RESERVATIONS, self._listing(backend.list_reservations)
+            ),
+            Resource.LICENSES: _Slot(Resource.LICENSES, self._listing(backend.list_licenses)),
+            Resource.STATS: _Slot(Resource.STATS, self._whole(backend.stats)),
+            Resource.PING: _Slot(Resource.PING, self._whole(backend.ping)),
+        }
+        self._index: tuple[int, dict[int, Job]] = (0, {})
+        #: Counts loads of the access rules: views restricted by them are keyed by it.
+        self.access_generation = 0
+        self._access: AccessRules | None = None
+        self._access_at = 0.0
+        self._access_task: asyncio.Future[AccessRules] | None = None
+        self._wake = asyncio.Event()
+        self._runner: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._runner = asyncio.create_task(self._run(), name="slurmgate-mirror")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        pending = [t for t in (self._runner, *(s.task for s in self._slots.values())) if t]
+        for task in pending:
+            task.cancel()
+        for task in pending:
+            with contextlib.suppress(asyncio.CancelledError, SlurmgateError):
+                await task
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    async def read(self, resource: Resource) -> Table[Any]:
+        """The resource's table: loaded after the gateway's last write to it, and no older
+        than ``max_age``. Raises what the backend raised when a needed load fails."""
+        slot = self._slots[resource]
+        now = time.monotonic()
+        slot.read_at = now
+        table = slot.table
+        needed = max(slot.written_at, now - self.settings.max_age)
+        if table is not None and table.loaded_at >= needed:
+            return table
+        return await self._fresh(slot, needed)
+
+    async def access(self) -> AccessRules:
+        """PrivateData and who is exempt, reloaded every ``access_interval`` (in the
+        background once known)."""
+        due = time.monotonic() - self._access_at >= self.settings.access_interval
+        if self._access is not None and not due:
+            return self._access
+        if self._access_task is None:
+            self._access_task = asyncio.ensure_future(self._load_access())
+        if self._access is not None:
+            return self._access  # the new rules are on their way; these stand till then
+        return await asyncio.shield(self._access_task)
+
+    def job_index(self, table: Table[Job]) -> dict[int, Job]:
+        """The jobs of ``table`` (the jobs table) by job id, built once per generation."""
+        generation, index = self._index
+        if generation != table.generation or not index:
+            index = {job.job_id: job for job in table.items}
+            self._index = (table.generation, index)
+        return index
+
+    def wrote(self) -> None:
+        """The gateway changed the cluster: what it shows is reloaded before it is read."""
+        now = time.monotonic()
+        for resource in CHANGED_BY_WRITES:
+            self._slots[resource].written_at = now
+        self._wake.set()
+
+    # -- loading -------------------------------------------------------------------------------
+
+    async def _fresh(self, slot: _Slot, needed: float) -> Table[Any]:
+        while True:
+            if slot.task is None:
+                slot.task = asyncio.ensure_future(self._load(slot))
+            # Shielded: a reader that gives up must not cancel a load others wait for.
+            await asyncio.shield(slot.task)
+            table = slot.table
+            if table is not None and table.loaded_at >= needed:
+                return table
+
+    async def _load(self, slot: _Slot) -> None:
+        started, wall = time.monotonic(), time.time()
+        slot.started = started
+        since = slot.since(wall)
+        try:
+            listing = await slot.load(self.service.principal(), since)
+        except SlurmgateError as exc:
+            if not slot.failing:
+                log.warning("loading %s failed: %s", slot.resource, exc.description)
+            slot.failing = True
+            raise
+        finally:
+            slot.task = None
+        if slot.failing:
+            log.info("loading %s works again", slot.resource)
+            slot.failing = False
+        if since == 0:
+            slot.full_at = wall
+        slot.table = _next_table(
+            slot.table, listing, started, comparable=not self.backend.live_records
+        )
+
+    async def _load_access(self) -> AccessRules:
+        try:
+            rules = await self.backend.access_rules(self.service.principal())
+        finally:
+            self._access_task = None
+        self._access, self._access_at = rules, time.monotonic()
+        self.access_generation += 1
+        return rules
+
+    async def _run(self) -> None:
+        """Reload what clients read: every ``interval``, and soon after every write."""
+        while not self._stopping:
+            # asyncio.timeout rather than wait_for: wait_for can lose a cancellation that
+            # arrives as the event is set, and the collector would then never stop.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.settings.interval):
+                    await self._wake.wait()
+            self._wake.clear()
+            now = time.monotonic()
+            for slot in self._slots.values():
+                if slot.task is None and self._due(slot, now):
+                    slot.task = asyncio.ensure_future(self._load(slot))
+                    # Failures are logged by _load; a reader that needs the table sees them.
+                    slot.task.add_done_callback(_consume)
+            await asyncio.sleep(WRITE_RELOAD_GAP)
+
+    def _due(self, slot: _Slot, now: float) -> bool:
+        if not slot.read_at or now - slot.read_at > self.settings.idle_after:
+            return False
+        table = slot.table
+        if table is None or slot.written_at > table.loaded_at:
+            return True
+        # A little early, so that the next tick does not find it just short of due.
+        return now - table.loaded_at >= self.settings.interval * 0.9
+
+    # -- adapting the backend ------------------------------------------------------------------
+
+    @staticmethod
+    def _listing(method: Callable[..., Awaitable[Listing[Any]]]) -> Loader:
+        async def load(principal: Principal, since: int) -> Listing[Any]:
+            return await method(principal, updated_since=since)
+
+        return load
+
+    @staticmethod
+    def _whole(method: Callable[[Principal], Awaitable[Any]]) -> Loader:
+        async def load(principal: Principal, since: int) -> Listing[Any]:
+            found = await method(principal)
+            return Listing(found if isinstance(found, list) else [found], int(time.time()))
+
+        return load
+
+
+def _next_table(
+    previous: Table[Any] | None, listing: Listing[Any], started: float, *, comparable: bool
+) -> Table[Any]:
+    if previous is not None:
+        if not listing.changed:
+            return previous.confirmed(listing.last_update, started)
+        # A whole load often finds nothing changed (it is made now and then regardless),
+        # and comparing costs far less than rendering anew.
+        if comparable and listing.items == previous.items:
+            return previous.confirmed(listing.last_update, started)
+    generation = previous.generation + 1 if previous is not None else 1
+    return Table(listing.items, listing.last_update, listing.last_update, generation, started)
+
+
+def _consume(task: asyncio.Future[None]) -> None:
+    if not task.cancelled():
+        task.exception()
