@@ -108,6 +108,8 @@ def gateway_config(lab: Lab) -> str:
     return (
         f'backend = "slurm"\n[auth]\njwt_key = "{lab.gateway_key}"\n'
         f'[slurm]\nconf = "{lab.slurm_conf}"\n'
+        # Tests change PrivateData and operators: seen within seconds rather than a minute.
+        "[mirror]\naccess_interval = 2\n"
     )
 
 

@@ -118,7 +118,7 @@ async def jobs(request: Request) -> Response:
     def render() -> tuple[bytes, Headers]:
         if unchanged:
             return _body(version.jobs([], backend.info))
-        page = select(table.items, query, viewer, rules)
+        page = select(table.items, query, None if viewer == WHOLE else viewer, rules)
         headers: Headers = ()
         if page.next_cursor is not None:
             following = request.url.include_query_params(cursor=page.next_cursor)

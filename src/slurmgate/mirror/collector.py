@@ -13,7 +13,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -29,9 +29,11 @@ log = logging.getLogger("slurmgate.mirror")
 #: Even when Slurm reports no change, a whole table is loaded this often: fields such as a
 #: node's load change without Slurm marking a change.
 FULL_LOAD_EVERY = 30.0
-#: After a write, the collector reloads at once, but not more often than this (a storm of
-#: submissions would otherwise mean a reload per submission).
-WRITE_RELOAD_GAP = 0.2
+#: A table is reloaded at most once per this many times its last load's duration: a big
+#: job table that changes all the time must not keep the gateway loading it.
+LOAD_SPACING = 3.0
+#: How often the collector looks for due loads, as a fraction of the interval.
+TICKS_PER_INTERVAL = 4
 
 
 class Resource(StrEnum):
@@ -56,15 +58,14 @@ class _Slot:
     load: Loader
     table: Table[Any] | None = None
     task: asyncio.Future[None] | None = None
-    #: Monotonic time the load under way (or the last) began.
-    started: float = 0.0
     read_at: float = 0.0
     #: Monotonic time of the gateway's last write that this resource shows.
     written_at: float = 0.0
     #: Wall time of the last whole load.
     full_at: float = 0.0
+    #: Seconds the last load took.
+    took: float = 0.0
     failing: bool = False
-    waiters: int = field(default=0)
 
     def since(self, now_wall: float) -> int:
         """The update time to pass to the next load: 0 asks for everything."""
@@ -102,7 +103,6 @@ class Mirror:
         self._access: AccessRules | None = None
         self._access_at = 0.0
         self._access_task: asyncio.Future[AccessRules] | None = None
-        self._wake = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -155,11 +155,14 @@ class Mirror:
         return index
 
     def wrote(self) -> None:
-        """The gateway changed the cluster: what it shows is reloaded before it is read."""
+        """The gateway changed the cluster: what it shows is reloaded before it is next read.
+
+        Not at once: during a storm of submissions nobody may be reading, and reloading a big
+        job table per submission would slow the submissions down.
+        """
         now = time.monotonic()
         for resource in CHANGED_BY_WRITES:
             self._slots[resource].written_at = now
-        self._wake.set()
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -175,7 +178,6 @@ class Mirror:
 
     async def _load(self, slot: _Slot) -> None:
         started, wall = time.monotonic(), time.time()
-        slot.started = started
         since = slot.since(wall)
         try:
             listing = await slot.load(self.service.principal(), since)
@@ -186,6 +188,7 @@ class Mirror:
             raise
         finally:
             slot.task = None
+        slot.took = time.monotonic() - started
         if slot.failing:
             log.info("loading %s works again", slot.resource)
             slot.failing = False
@@ -205,30 +208,24 @@ class Mirror:
         return rules
 
     async def _run(self) -> None:
-        """Reload what clients read: every ``interval``, and soon after every write."""
+        """Reload what clients read, every ``interval`` (see ``_due``)."""
+        tick = self.settings.interval / TICKS_PER_INTERVAL
         while not self._stopping:
-            # asyncio.timeout rather than wait_for: wait_for can lose a cancellation that
-            # arrives as the event is set, and the collector would then never stop.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.settings.interval):
-                    await self._wake.wait()
-            self._wake.clear()
+            await asyncio.sleep(tick)
             now = time.monotonic()
             for slot in self._slots.values():
                 if slot.task is None and self._due(slot, now):
                     slot.task = asyncio.ensure_future(self._load(slot))
                     # Failures are logged by _load; a reader that needs the table sees them.
                     slot.task.add_done_callback(_consume)
-            await asyncio.sleep(WRITE_RELOAD_GAP)
 
     def _due(self, slot: _Slot, now: float) -> bool:
         if not slot.read_at or now - slot.read_at > self.settings.idle_after:
             return False
         table = slot.table
-        if table is None or slot.written_at > table.loaded_at:
+        if table is None:
             return True
-        # A little early, so that the next tick does not find it just short of due.
-        return now - table.loaded_at >= self.settings.interval * 0.9
+        return now - table.loaded_at >= max(self.settings.interval, slot.took * LOAD_SPACING)
 
     # -- adapting the backend ------------------------------------------------------------------
 
