@@ -9,7 +9,8 @@ backend as that user, so slurmctld's own answer comes back.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -19,8 +20,9 @@ from starlette.responses import Response
 from slurmgate.api.cached import cached_response, fresh_response
 from slurmgate.api.endpoints import begin, job_id, ok, touched, update_time
 from slurmgate.api.versions import ApiVersion
-from slurmgate.backends.base import Backend
-from slurmgate.domain import Job, Principal
+from slurmgate.backends.base import Backend, ClusterInfo, Listing
+from slurmgate.domain import Job, NotFound, Principal
+from slurmgate.domain.access import AccessRules
 from slurmgate.mirror import Mirror, RenderCache, Resource, Table
 from slurmgate.mirror.rendered import Headers
 from slurmgate.mirror.selection import JobQuery, select
@@ -51,33 +53,6 @@ async def _rendered(
 
 def _body(content: object) -> tuple[bytes, Headers]:
     return orjson.dumps(content), ()
-
-
-async def _whole_list(
-    request: Request,
-    operation: str,
-    resource: Resource,
-    private_kind: str,
-    render: Callable[[ApiVersion, list[Any]], dict[str, object]],
-    direct: Callable[[Backend, Principal], Any],
-) -> Response:
-    """A list every permitted user sees whole (nodes, partitions, reservations, licenses)."""
-    version, principal, backend = await begin(request, operation)
-    mirror = _mirror(request)
-    since = update_time(request)
-    if private_kind and (await mirror.access()).restricts(private_kind, principal.user_name):
-        listing = await direct(backend, principal)
-        return ok(render(version, listing.items))
-    table = await mirror.read(resource)
-    unchanged = bool(since) and table.changed_at < since
-    items = [] if unchanged else table.items
-    return await _rendered(
-        request,
-        (operation, version.name, unchanged),
-        table.generation,
-        table,
-        lambda: _body(render(version, items)),
-    )
 
 
 async def diag(request: Request) -> Response:
@@ -159,86 +134,94 @@ def _single(job: Job) -> bool:
     return not (job.array_job_id == job.job_id or job.array_task_string)
 
 
-async def nodes(request: Request) -> Response:
-    return await _whole_list(
-        request,
-        "nodes",
-        Resource.NODES,
-        "nodes",
-        lambda version, items: version.nodes(items, request.app.state.backend.info),
-        lambda backend, principal: backend.list_nodes(principal),
-    )
+@dataclass(frozen=True, slots=True)
+class _Named:
+    """A resource of named records, listed whole: nodes, partitions, reservations, licenses."""
 
+    resource: Resource
+    listing: str  # the list's operation, e.g. "nodes"
+    record: str  # the single record's operation and path parameter, e.g. "node"
+    #: The PrivateData kind that hides it from a user who is no operator ("" if none).
+    private: str
+    render: Callable[[ApiVersion, list[Any], ClusterInfo], dict[str, object]]
+    list_direct: Callable[[Backend, Principal], Awaitable[Listing[Any]]]
+    get_direct: Callable[[Backend, Principal, str], Awaitable[Any]] | None = None
 
-async def partitions(request: Request) -> Response:
-    return await _whole_list(
-        request,
-        "partitions",
-        Resource.PARTITIONS,
-        "partitions",
-        lambda version, items: version.partitions(items, request.app.state.backend.info),
-        lambda backend, principal: backend.list_partitions(principal),
-    )
+    async def list(self, request: Request) -> Response:
+        version, principal, backend = await begin(request, self.listing)
+        mirror = _mirror(request)
+        since = update_time(request)
+        if self._restricted(await mirror.access(), principal):
+            listing = await self.list_direct(backend, principal)
+            return ok(self.render(version, listing.items, backend.info))
+        table = await mirror.read(self.resource)
+        unchanged = bool(since) and table.changed_at < since
+        items = [] if unchanged else table.items
+        return await _rendered(
+            request,
+            (self.listing, version.name, unchanged),
+            table.generation,
+            table,
+            lambda: _body(self.render(version, items, backend.info)),
+        )
 
-
-async def reservations(request: Request) -> Response:
-    return await _whole_list(
-        request,
-        "reservations",
-        Resource.RESERVATIONS,
-        "reservations",
-        lambda version, items: version.reservations(items, request.app.state.backend.info),
-        lambda backend, principal: backend.list_reservations(principal),
-    )
-
-
-async def licenses(request: Request) -> Response:
-    return await _whole_list(
-        request,
-        "licenses",
-        Resource.LICENSES,
-        "",
-        lambda version, items: version.licenses(items, request.app.state.backend.info),
-        lambda backend, principal: backend.list_licenses(principal),
-    )
-
-
-async def node(request: Request) -> Response:
-    name = request.path_params["node_name"]
-    return await _one(request, "node", Resource.NODES, "nodes", name)
-
-
-async def partition(request: Request) -> Response:
-    name = request.path_params["partition_name"]
-    return await _one(request, "partition", Resource.PARTITIONS, "partitions", name)
-
-
-async def reservation(request: Request) -> Response:
-    name = request.path_params["reservation_name"]
-    return await _one(request, "reservation", Resource.RESERVATIONS, "reservations", name)
-
-
-async def _one(
-    request: Request, operation: str, resource: Resource, private_kind: str, name: str
-) -> Response:
-    version, principal, backend = await begin(request, operation)
-    mirror = _mirror(request)
-    render: Callable[[list[Any]], dict[str, object]] = {
-        "node": lambda items: version.nodes(items, backend.info),
-        "partition": lambda items: version.partitions(items, backend.info),
-        "reservation": lambda items: version.reservations(items, backend.info),
-    }[operation]
-    found = None
-    table = None
-    if not (await mirror.access()).restricts(private_kind, principal.user_name):
-        table = await mirror.read(resource)
-        found = next((item for item in table.items if item.name == name), None)
-    if found is None or table is None:
+    async def one(self, request: Request) -> Response:
+        version, principal, backend = await begin(request, self.record)
+        name = request.path_params[f"{self.record}_name"]
+        mirror = _mirror(request)
+        if not self._restricted(await mirror.access(), principal):
+            table = await mirror.read(self.resource)
+            found = next((item for item in table.items if item.name == name), None)
+            if found is not None:
+                body = orjson.dumps(self.render(version, [found], backend.info))
+                return fresh_response(request, body, table.age)
         # slurmctld's own answer: its error for an unknown name, or what it shows this user.
-        direct = {
-            "node": backend.get_node,
-            "partition": backend.get_partition,
-            "reservation": backend.get_reservation,
-        }[operation]
-        return ok(render([await direct(principal, name)]))
-    return fresh_response(request, orjson.dumps(render([found])), table.age)
+        if self.get_direct is None:  # licenses: no single-record endpoint routes here
+            raise NotFound(f"Unable to find {self.record} {name}")
+        record = await self.get_direct(backend, principal, name)
+        return ok(self.render(version, [record], backend.info))
+
+    def _restricted(self, rules: AccessRules, principal: Principal) -> bool:
+        return bool(self.private) and rules.restricts(self.private, principal.user_name)
+
+
+_NODES = _Named(
+    Resource.NODES,
+    "nodes",
+    "node",
+    "nodes",
+    lambda version, items, info: version.nodes(items, info),
+    lambda backend, principal: backend.list_nodes(principal),
+    lambda backend, principal, name: backend.get_node(principal, name),
+)
+_PARTITIONS = _Named(
+    Resource.PARTITIONS,
+    "partitions",
+    "partition",
+    "partitions",
+    lambda version, items, info: version.partitions(items, info),
+    lambda backend, principal: backend.list_partitions(principal),
+    lambda backend, principal, name: backend.get_partition(principal, name),
+)
+_RESERVATIONS = _Named(
+    Resource.RESERVATIONS,
+    "reservations",
+    "reservation",
+    "reservations",
+    lambda version, items, info: version.reservations(items, info),
+    lambda backend, principal: backend.list_reservations(principal),
+    lambda backend, principal, name: backend.get_reservation(principal, name),
+)
+_LICENSES = _Named(
+    Resource.LICENSES,
+    "licenses",
+    "license",
+    "",
+    lambda version, items, info: version.licenses(items, info),
+    lambda backend, principal: backend.list_licenses(principal),
+)
+
+nodes, node = _NODES.list, _NODES.one
+partitions, partition = _PARTITIONS.list, _PARTITIONS.one
+reservations, reservation = _RESERVATIONS.list, _RESERVATIONS.one
+licenses = _LICENSES.list
