@@ -58,6 +58,9 @@ class ApiVersion(Protocol):
 
     def jobs(self, jobs: list[Job], info: ClusterInfo) -> dict[str, object]: ...
 
+    def job(self, job: Job) -> dict[str, Any]:
+        """One entry of ``jobs``' list."""
+
     def job_submitted(
         self, result: SubmitResult, info: ClusterInfo, *, warnings: list[str] | None = None
     ) -> dict[str, object]: ...
