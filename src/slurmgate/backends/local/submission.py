@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from slurmgate.backends.local import hostlist
 from slurmgate.backends.local.arrays import ArraySpec, parse_array
-from slurmgate.backends.local.dependencies import DependencySpec, parse_dependency
+from slurmgate.backends.local.dependencies import parse_dependency
 from slurmgate.backends.local.sizing import apply_resources, check_fits
 from slurmgate.backends.local.users import UserInfo, lookup_user
 from slurmgate.backends.local.views import ClusterLayout, parse_licenses
@@ -89,7 +89,6 @@ class Draft:
 
     template: Job
     array: ArraySpec | None
-    dependency: DependencySpec | None
     script: str
     environment: dict[str, str]
     argv: list[str] = field(default_factory=list)
@@ -265,7 +264,8 @@ class SubmissionRules:
                     "Invalid job array specification",
                 )
             array = parse_array(spec.array, self.settings.max_array_size)
-        dependency = parse_dependency(spec.dependency) if spec.dependency else None
+        if spec.dependency:
+            parse_dependency(spec.dependency)  # a malformed one is refused here, at submission
         if spec.time_limit is not None and spec.time_limit < 0:
             raise _invalid(
                 f"Invalid time limit {spec.time_limit}",
@@ -360,7 +360,6 @@ class SubmissionRules:
         return Draft(
             template=template,
             array=array,
-            dependency=dependency,
             script=script,
             environment=environment,
             argv=list(spec.argv),
