@@ -39,6 +39,7 @@ def test_gateway_answers_502_while_slurmctld_is_down_and_recovers(gateway: LabGa
         timeout=60,
     )
     assert client.get("ping").status_code == 200
+    assert client.get("partitions").status_code == 200  # now held by the mirror
 
     subprocess.run(
         ["scontrol", "shutdown", "slurmctld"],
@@ -51,6 +52,13 @@ def test_gateway_answers_502_while_slurmctld_is_down_and_recovers(gateway: LabGa
         while _controller_up():
             assert time.monotonic() < deadline, "slurmctld did not stop"
             time.sleep(0.2)
+
+        # What the mirror held is served while it is younger than mirror.max_age, then 502.
+        max_age = 5.0
+        while (held := client.get("partitions")).status_code == 200:
+            assert float(held.headers["X-Slurmgate-Data-Age"]) <= max_age
+            time.sleep(0.5)
+        assert held.status_code == 502, held.text
 
         for path in ("jobs", "diag", "nodes"):
             response = client.get(path)
