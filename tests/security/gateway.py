@@ -149,3 +149,47 @@ def read_until_closed(sock: socket.socket, timeout: float) -> bytes:
             return bytes(received)
         received += chunk
     raise AssertionError(f"connection still open after {timeout}s; received {bytes(received)!r}")
+
+
+# -- raw HTTP, for what an HTTP client library will not send --------------------------------
+
+
+def raw_request(
+    gateway: Gateway, path: str, *, method: str = "GET", extra: str = "", auth: bool = True
+) -> bytes:
+    """One request as bytes on the wire; ``extra`` holds more header lines."""
+    headers = "".join(f"{k}: {v}\r\n" for k, v in gateway.headers().items()) if auth else ""
+    return f"{method} {path} HTTP/1.1\r\nHost: gateway\r\n{headers}{extra}\r\n".encode()
+
+
+def split_response(raw: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers (lower-case names) and what follows the head."""
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.lower().split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), headers, body
+
+
+def read_response(
+    sock: socket.socket, received: bytes = b"", *, has_body: bool = True
+) -> tuple[int, dict[str, str], bytes, bytes]:
+    """Exactly one response from a kept-alive connection: status, headers, body, and the
+    bytes already received after it (the next response's)."""
+    while b"\r\n\r\n" not in received:
+        chunk = sock.recv(65536)
+        assert chunk, f"connection closed after {received!r}"
+        received += chunk
+    status, headers, rest = split_response(received)
+    length = int(headers["content-length"]) if has_body else 0
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        assert chunk, f"connection closed after {rest!r}"
+        rest += chunk
+    return status, headers, rest[:length], rest[length:]
+
+
+def exchange(sock: socket.socket, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send one request on a kept-alive connection and read exactly its response."""
+    sock.sendall(request)
+    status, headers, body, _ = read_response(sock)
+    return status, headers, body

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import select
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,9 +18,18 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from slurmgate.api.middleware import RequestTimeoutMiddleware
+from slurmgate.api.middleware import GatewayMiddleware, RequestTimeoutMiddleware
+from slurmgate.api.network import ClientNetworks
 from slurmgate.backends.base import ClusterInfo
-from tests.security.gateway import Gateway, poll, read_until_closed, running
+from tests.security.gateway import (
+    Gateway,
+    exchange,
+    poll,
+    raw_request,
+    read_until_closed,
+    running,
+    split_response,
+)
 from tests.support.spec import assert_error_envelope
 
 PING = "/slurm/v0.0.38/ping"
@@ -58,32 +67,6 @@ def _error(response: httpx.Response, status: int) -> dict[str, object]:
 
 def _job(script: str) -> dict[str, object]:
     return {"script": script, "environment": {"PATH": "/bin"}, "current_working_directory": "/tmp"}
-
-
-def _head(raw: bytes) -> tuple[int, dict[str, str], bytes]:
-    head, _, body = raw.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    headers = dict(line.lower().split(": ", 1) for line in lines[1:])
-    return int(lines[0].split()[1]), headers, body
-
-
-def _exchange(sock: socket.socket, request: bytes) -> tuple[int, dict[str, str], bytes]:
-    """Send one request on a kept-alive connection and read exactly its response."""
-    sock.sendall(request)
-    received = b""
-    while b"\r\n\r\n" not in received:
-        chunk = sock.recv(65536)
-        assert chunk, f"connection closed after {received!r}"
-        received += chunk
-    status, headers, body = _head(received)
-    while len(body) < int(headers["content-length"]):
-        body += sock.recv(65536)
-    return status, headers, body
-
-
-def _get(gateway: Gateway, path: str = PING, extra: str = "") -> bytes:
-    headers = "".join(f"{k}: {v}\r\n" for k, v in gateway.headers().items())
-    return f"GET {path} HTTP/1.1\r\nHost: gateway\r\n{headers}{extra}\r\n".encode()
 
 
 # -- sizes -----------------------------------------------------------------------------------
@@ -148,9 +131,9 @@ def test_headers_over_the_limit_get_431(tight: Gateway) -> None:
 def test_unfinished_head_over_the_limit_is_not_buffered(tight: Gateway) -> None:
     with tight.connect() as sock:
         # No blank line ever comes: the gateway answers once it holds more than the limit.
-        sock.sendall(_get(tight).removesuffix(b"\r\n") + b"X-Padding: " + b"x" * 6000)
+        sock.sendall(raw_request(tight, PING).removesuffix(b"\r\n") + b"X-Padding: " + b"x" * 6000)
         answer = read_until_closed(sock, timeout=10.0)
-    status, _, body = _head(answer)
+    status, _, body = split_response(answer)
     assert status == 431, answer
     assert_error_envelope(orjson.loads(body))
     _still_serving(tight)
@@ -175,7 +158,7 @@ def test_body_that_does_not_arrive_in_time_gets_408(tight: Gateway) -> None:
             "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{".encode()
         )
         answer = read_until_closed(sock, timeout=10.0)
-    status, _, body = _head(answer)
+    status, _, body = split_response(answer)
     assert status == 408, answer
     assert_error_envelope(orjson.loads(body))
     assert time.monotonic() - started < 8
@@ -184,7 +167,7 @@ def test_body_that_does_not_arrive_in_time_gets_408(tight: Gateway) -> None:
 
 def test_idle_connection_is_closed(tight: Gateway) -> None:
     with tight.connect() as sock:
-        status, headers, _ = _exchange(sock, _get(tight))
+        status, headers, _ = exchange(sock, raw_request(tight, PING))
         assert status == 200
         assert headers.get("connection") != "close"
         started = time.monotonic()
@@ -198,7 +181,7 @@ def test_silent_connection_is_closed(tight: Gateway) -> None:
 
 
 def test_client_sending_headers_byte_by_byte_is_cut_off(tight: Gateway) -> None:
-    endless = _get(tight).removesuffix(b"\r\n") + b"X-Slow: " + b"a" * 10_000
+    endless = raw_request(tight, PING).removesuffix(b"\r\n") + b"X-Slow: " + b"a" * 10_000
     started = time.monotonic()
     answer = b""
     with tight.connect() as sock:
@@ -213,31 +196,66 @@ def test_client_sending_headers_byte_by_byte_is_cut_off(tight: Gateway) -> None:
                 answer = read_until_closed(sock, timeout=5.0)
                 break
     assert answer.startswith(b"HTTP/1.1 408 "), answer
-    status, _, body = _head(answer)
+    status, _, body = split_response(answer)
     assert "limits.header_timeout" in orjson.loads(body)["errors"][0]["description"]
     _still_serving(tight)
 
 
-async def test_request_running_too_long_gets_504() -> None:
-    async def slow(request: Request) -> PlainTextResponse:
-        await anyio.sleep(30)
-        return PlainTextResponse("too late")
+#: The time-out alone (CORS or rate limiting configured), and within the gateway's one layer.
+TIMEOUT_LAYERS = {
+    "alone": Middleware(RequestTimeoutMiddleware, seconds=0.2),
+    "in the gateway layer": Middleware(
+        GatewayMiddleware,
+        networks=ClientNetworks([], []),
+        max_header_bytes=8192,
+        request_timeout=0.2,
+    ),
+}
 
-    async def quick(request: Request) -> PlainTextResponse:
-        return PlainTextResponse("ok")
 
+async def _slow(request: Request) -> PlainTextResponse:
+    await anyio.sleep(30)
+    return PlainTextResponse("too late")
+
+
+async def _quick(request: Request) -> PlainTextResponse:
+    return PlainTextResponse("ok")
+
+
+def _timed_app(layer: Middleware) -> Starlette:
     app = Starlette(
-        routes=[Route("/slurm/v0.0.37/slow", slow), Route("/quick", quick)],
-        middleware=[Middleware(RequestTimeoutMiddleware, seconds=0.2)],
+        routes=[Route("/slurm/v0.0.37/slow", _slow), Route("/quick", _quick)],
+        middleware=[layer],
     )
     app.state.backend = _Backend()
-    transport = httpx.ASGITransport(app=app)
+    return app
+
+
+@pytest.mark.parametrize("layer", TIMEOUT_LAYERS.values(), ids=TIMEOUT_LAYERS.keys())
+async def test_request_running_too_long_gets_504(layer: Middleware) -> None:
+    transport = httpx.ASGITransport(app=_timed_app(layer))
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
         with anyio.fail_after(5):
             response = await client.get("/slurm/v0.0.37/slow")
         assert response.status_code == 504
         assert_error_envelope(response.json(), version="v0.0.37")
         assert "limits.request_timeout" in response.json()["errors"][0]["description"]
+        assert (await client.get("/quick")).text == "ok"
+
+
+@pytest.mark.parametrize("layer", TIMEOUT_LAYERS.values(), ids=TIMEOUT_LAYERS.keys())
+async def test_a_request_cancelled_by_someone_else_is_not_answered_as_timed_out(
+    layer: Middleware,
+) -> None:
+    # A server shutting down cancels what runs: that must go on, not become a 504.
+    transport = httpx.ASGITransport(app=_timed_app(layer))
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+        request = asyncio.ensure_future(client.get("/slurm/v0.0.37/slow"))
+        await asyncio.sleep(0.05)
+        request.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await request
+        await asyncio.sleep(0.3)  # past the deadline: nothing of that request is left to cancel
         assert (await client.get("/quick")).text == "ok"
 
 
@@ -255,8 +273,8 @@ def test_connections_over_the_maximum_get_503(tmp_path: Path) -> None:
         first, second = gateway.connect(), gateway.connect()
         try:
             # Both are served and kept alive: every connection slot is taken.
-            assert _exchange(first, _get(gateway))[0] == 200
-            assert _exchange(second, _get(gateway))[0] == 200
+            assert exchange(first, raw_request(gateway, PING))[0] == 200
+            assert exchange(second, raw_request(gateway, PING))[0] == 200
             response = httpx.get(gateway.base_url + PING, headers=gateway.headers(), timeout=10.0)
             error = _error(response, 503)
             assert "limits.max_connections" in str(error["description"])

@@ -8,9 +8,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from starlette.types import Receive, Scope, Send
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 
-from slurmgate.api.middleware import ClientNetworkMiddleware
+from slurmgate.api.middleware import GatewayMiddleware
 from slurmgate.api.network import ClientNetworks
 from tests.security.gateway import Gateway, launch, running
 from tests.support.spec import assert_error_envelope
@@ -153,16 +157,20 @@ def test_allow_list_matches_ipv4_and_ipv6() -> None:
 
 
 async def test_resolved_address_is_in_request_state() -> None:
-    seen: dict[str, str] = {}
+    async def client_address(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(request.state.client_address)
 
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        seen["client_address"] = scope["state"]["client_address"]
-        await send({"type": "http.response.start", "status": 204, "headers": []})
-        await send({"type": "http.response.body", "body": b""})
-
-    middleware = ClientNetworkMiddleware(app, networks=ClientNetworks([], ["127.0.0.1/32"]))
-    transport = httpx.ASGITransport(app=middleware, client=("127.0.0.1", 40000))
+    networks = ClientNetworks([], ["127.0.0.1/32"])
+    app = Starlette(
+        routes=[Route("/", client_address)],
+        middleware=[
+            Middleware(
+                GatewayMiddleware, networks=networks, max_header_bytes=8192, request_timeout=None
+            )
+        ],
+    )
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
         response = await client.get("/", headers={"X-Forwarded-For": "203.0.113.9"})
-    assert response.status_code == 204
-    assert seen["client_address"] == "203.0.113.9"
+    assert response.status_code == 200
+    assert response.text == "203.0.113.9"

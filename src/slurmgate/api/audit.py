@@ -1,11 +1,12 @@
 """The audit log: one JSON line per request, and the request id every answer carries.
 
-``AuditMiddleware`` is the outermost middleware: it names the request (``X-Request-ID``, the
-client's own when it is a sane token), times it, and once the answer is sent hands one record
-to ``AuditLog``. A thread formats and writes the records, so the event loop never waits for the
-disk, and scripts are hashed there too. What the record says about the request comes from
-``request.state``, set along the way: ``client_address`` (network middleware), ``action`` and
-``principal`` (``routes._begin``), ``job_ids`` and ``scripts`` (the routes).
+The outermost middleware (``middleware.GatewayMiddleware``) names each request
+(``new_request_id``: the client's own ``X-Request-ID`` when it is a sane token), times it, and
+once the answer is sent hands one record (``audit_entry``) to ``AuditLog``. A thread formats
+and writes the records, so the event loop never waits for the disk, and scripts are hashed
+there too. What the record says about the request comes from ``request.state``, set along the
+way: ``client_address`` (the middleware), ``action`` and ``principal``
+(``requests.authenticated``), ``job_ids`` and ``scripts`` (the routes).
 
 Nothing secret is written: no header (tokens travel in headers), no body, no script (only its
 SHA-256), and of the query string only the keys, plus the values of ``KEPT_QUERY_VALUES``.
@@ -28,7 +29,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote
 
 import orjson
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from slurmgate.domain.errors import ConfigError
 
@@ -186,62 +187,16 @@ def audited_path(scope: Scope) -> str:
     return f"{path}?{'&'.join(parts)}"
 
 
-def request_id(scope: Scope) -> bytes:
-    """The client's X-Request-ID when it is a sane token, else a new random one."""
-    for name, value in scope["headers"]:
-        if name == b"x-request-id":
-            if SANE_REQUEST_ID.fullmatch(value):
-                return bytes(value)
-            break
+def new_request_id(offered: bytes | None) -> bytes:
+    """The client's X-Request-ID (``offered``) when it is a sane token, else a new random one."""
+    if offered is not None and SANE_REQUEST_ID.fullmatch(offered):
+        return bytes(offered)
     # An id must be unique, not secret: Python's PRNG (seeded from the OS, reseeded after fork)
     # costs well under a microsecond, where os.urandom can cost tens on a virtual machine.
     return b"%032x" % random.getrandbits(128)  # noqa: S311
 
 
-class AuditMiddleware:
-    """Give every answer an ``X-Request-ID``; with an ``AuditLog``, record every request.
-
-    The log is ``app.state.audit`` (None when ``audit.enabled`` is false), made by
-    ``create_app``, whose lifespan flushes it on shutdown.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.time()
-        clock = time.perf_counter()
-        rid = request_id(scope)
-        state: dict[str, Any] = scope.setdefault("state", {})
-        state["request_id"] = rid.decode()
-        status: int | None = None
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = [*message.get("headers", ()), (b"x-request-id", rid)]
-                message = {**message, "headers": headers}
-            await send(message)
-
-        # An app not made by create_app (a test's) has no log: it still gets request ids.
-        audit: AuditLog | None = getattr(scope["app"].state, "audit", None)
-        if audit is None:
-            await self.app(scope, receive, send_with_id)
-            return
-        try:
-            await self.app(scope, receive, send_with_id)
-        except BaseException:
-            status = status or 500  # Starlette's outermost handler answers 500
-            raise
-        finally:
-            audit.record(_entry(scope, state, started, clock, status))
-
-
-def _entry(
+def audit_entry(
     scope: Scope, state: dict[str, Any], started: float, clock: float, status: int | None
 ) -> dict[str, Any]:
     principal = state.get("principal")

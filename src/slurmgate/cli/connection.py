@@ -1,33 +1,42 @@
-"""Connection limits uvicorn lacks, as a subclass of its h11 protocol.
+"""Connection limits uvicorn lacks, as a subclass of its httptools protocol.
 
 uvicorn times a connection out only between two requests. This protocol also closes a
 connection that never sends anything (``idle_timeout``), answers 408 to a client whose request
 line and headers take longer than ``header_timeout`` (a client trickling bytes holds a
-connection forever otherwise), 431 to headers over ``max_header_bytes`` (h11 buffers no more),
-and 503 to connections beyond ``max_connections``, each in slurmrestd's envelope. h11 rather
-than httptools, which has no limit on header size.
+connection forever otherwise), 431 to a head still incomplete after ``max_header_bytes``
+(httptools would buffer it without bound), 503 to connections beyond ``max_connections``, and
+400 to what is not HTTP, each in slurmrestd's envelope. A complete head over the limit is
+measured exactly by the gateway middleware, where it is audited like any other refusal.
+
+httptools (llhttp, in C) parses for a fraction of h11's cost, but reports no byte offsets: the
+bytes of a head are counted by whole reads. A head that begins in the middle of a read (a
+request pipelined after another's body) is counted from the next read, so at most one read
+more than the limit is ever buffered.
 """
 
 from __future__ import annotations
 
 import asyncio
 import http
-import sys
+import logging
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-import h11
-from uvicorn.protocols.http.h11_impl import H11Protocol
+import httptools
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from slurmgate.api.errors import HeadersTooLarge, RequestTimeout, ServerBusy
+from slurmgate.cli.clock import ConnectionClock
 from slurmgate.config import LimitSettings
-from slurmgate.domain.errors import SlurmgateError
+from slurmgate.domain.errors import InvalidRequest, SlurmgateError
+
+log = logging.getLogger("slurmgate.api")
 
 #: Renders an error for a request path: (status, JSON body).
 Renderer = Callable[[SlurmgateError, str], tuple[int, bytes]]
 
 
-def gateway_protocol(limits: LimitSettings, render: Renderer) -> type[H11Protocol]:
+def gateway_protocol(limits: LimitSettings, render: Renderer) -> type[HttpToolsProtocol]:
     """The protocol class to give uvicorn's ``http`` setting."""
 
     class Protocol(GatewayProtocol):
@@ -39,47 +48,74 @@ def gateway_protocol(limits: LimitSettings, render: Renderer) -> type[H11Protoco
     return Protocol
 
 
-class GatewayProtocol(H11Protocol):
+class _Answered(Exception):
+    """Raised from a parser callback once the connection is answered: parse no further."""
+
+
+class GatewayProtocol(HttpToolsProtocol):
     limits: ClassVar[LimitSettings] = LimitSettings()
 
     @staticmethod
     def render(error: SlurmgateError, path: str) -> tuple[int, bytes]:
         raise NotImplementedError  # gateway_protocol() gives every subclass its renderer
 
+    #: The connections' time-outs, on the serving loop (made by the first connection).
+    clock: ClassVar[ConnectionClock | None] = None
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Fractions of a second too: uvicorn declares int but schedules with call_later.
-        self.timeout_keep_alive = self.limits.idle_timeout  # type: ignore[assignment]
-        self._timer: asyncio.TimerHandle | None = None
-        self._reading_head = False
+        #: When ``expire`` is due (loop time): the head's deadline while one is read, else
+        #: the end of an idle wait; None while a request is served.
+        self.due: float | None = None
         self._over_limit = False
+        self._in_head = False
+        self._in_body = False
+        self._head_bytes = 0
+        # Bytes a head beginning in the read being parsed would have so far: the whole read
+        # when it starts between two messages, nothing once a message began in it.
+        self._read_size = 0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         # Counted before this one's request is read: a full gateway refuses it politely.
         self._over_limit = len(self.connections) > self.limits.max_connections
-        self._arm(self.limits.idle_timeout, self._close_idle)
+        self.due = self.loop.time() + self.limits.idle_timeout
+        self._clock().watch(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
+        self._clock().forget(self)
         super().connection_lost(exc)
 
-    def data_received(self, data: bytes) -> None:
-        if self.conn.their_state is h11.IDLE and not self._reading_head:
-            self._reading_head = True
-            self._arm(self.limits.header_timeout, self._head_too_slow)
-        if self._over_limit:
-            self._refuse_busy(data)
-            return
-        super().data_received(data)
-        if self.conn.their_state is not h11.IDLE:
-            self._reading_head = False
-            self._disarm()
+    def expire(self) -> None:
+        """Past due: answer a head too slow to arrive, or end an idle wait."""
+        if self._in_head:
+            self._reply_and_close(
+                RequestTimeout(
+                    "Request line and headers did not arrive within "
+                    f"{self.limits.header_timeout:g} s (limits.header_timeout)"
+                ),
+                "",
+            )
+        elif not self.transport.is_closing():
+            self.transport.close()
 
-    def send_400_response(self, msg: str) -> None:
-        # Called while h11's error is being handled: its hint tells an oversized head apart.
-        exc = sys.exc_info()[1]
-        if isinstance(exc, h11.RemoteProtocolError) and exc.error_status_hint == 431:
+    def data_received(self, data: bytes) -> None:
+        if self._in_head:
+            self._head_bytes += len(data)
+            self._read_size = 0
+        else:
+            self._read_size = 0 if self._in_body else len(data)
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._refuse_upgrade()
+            return
+        except httptools.HttpParserError as exc:
+            if not self.transport.is_closing():  # else a callback answered already
+                log.info("invalid HTTP request from %s: %s", self._peer(), exc)
+                self._reply_and_close(InvalidRequest(f"Invalid HTTP request: {exc}"), "")
+            return
+        if self._in_head and self._head_bytes > self.limits.max_header_bytes:
             self._reply_and_close(
                 HeadersTooLarge(
                     "Request line and headers are larger than "
@@ -87,43 +123,73 @@ class GatewayProtocol(H11Protocol):
                 ),
                 "",
             )
-            return
-        super().send_400_response(msg)
 
-    def _refuse_busy(self, data: bytes) -> None:
-        """Read the request head only, then answer 503 and close."""
-        self.conn.receive_data(data)
+    # -- parser callbacks ----------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head = True
+        self._head_bytes, self._read_size = self._read_size, 0
+        self.due = self.loop.time() + self.limits.header_timeout
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._in_body = True
+        self.due = None
+        if self._over_limit:
+            self._refuse_busy()
+            raise _Answered
+        super().on_headers_complete()
+        cycle = self.cycle  # the request's, made just now (it has not run yet)
+        writer = _OneWrite(cycle, self.transport)
+        cycle.transport = writer  # type: ignore[assignment]
+        cycle.on_response = writer.response_complete
+
+    def on_message_complete(self) -> None:
+        self._in_body = False
+        super().on_message_complete()
+
+    def on_response_complete(self) -> None:
+        # uvicorn's, but the idle wait that follows is timed by the clock, not a timer.
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        self.flow.resume_reading()
+        if self.pipeline:
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)
+        else:
+            self.due = self.loop.time() + self.limits.idle_timeout
+
+    # -- refusals ------------------------------------------------------------------------
+
+    def _refuse_busy(self) -> None:
         try:
-            event = self.conn.next_event()
-        except h11.RemoteProtocolError:
-            self.transport.close()
-            return
-        if isinstance(event, h11.Request):
-            self._reply_and_close(
-                ServerBusy(
-                    f"The gateway is serving its maximum of {self.limits.max_connections} "
-                    "connections (limits.max_connections): retry later"
-                ),
-                event.target.decode("ascii", "replace").partition("?")[0],
-            )
-
-    def _head_too_slow(self) -> None:
-        self._timer = None
+            path = httptools.parse_url(self.url).path.decode("ascii", "replace")
+        except httptools.HttpParserInvalidURLError:
+            path = ""
         self._reply_and_close(
-            RequestTimeout(
-                "Request line and headers did not arrive within "
-                f"{self.limits.header_timeout:g} s (limits.header_timeout)"
+            ServerBusy(
+                f"The gateway is serving its maximum of {self.limits.max_connections} "
+                "connections (limits.max_connections): retry later"
             ),
-            "",
+            path,
         )
 
-    def _close_idle(self) -> None:
-        self._timer = None
-        if not self._reading_head and not self.transport.is_closing():
+    def _refuse_upgrade(self) -> None:
+        """After a request asking for another protocol: answer it in HTTP, then close.
+
+        llhttp stops at the switch and cannot resume, so nothing after it can be read.
+        """
+        log.debug("unsupported protocol upgrade from %s", self._peer())
+        cycle = self.cycle
+        if cycle is None or cycle.response_complete:
             self.transport.close()
+        else:
+            cycle.keep_alive = False
 
     def _reply_and_close(self, error: SlurmgateError, path: str) -> None:
-        self._disarm()
+        self.due = None
         if self.transport.is_closing():
             return
         status, body = self.render(error, path)
@@ -136,11 +202,56 @@ class GatewayProtocol(H11Protocol):
         self.transport.write(head.encode("ascii") + body)
         self.transport.close()
 
-    def _arm(self, seconds: float, callback: Callable[[], None]) -> None:
-        self._disarm()
-        self._timer = self.loop.call_later(seconds, callback)
+    def _peer(self) -> str:
+        return self.client[0] if self.client else "unix"
 
-    def _disarm(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+    def _clock(self) -> ConnectionClock:
+        cls = type(self)
+        if cls.clock is None or cls.clock.loop is not self.loop:
+            limits = self.limits
+            # A quarter of the shortest time-out, so none fires much late; never busier
+            # than 20 looks a second, never lazier than one.
+            tick = min(max(min(limits.idle_timeout, limits.header_timeout) / 4, 0.05), 1.0)
+            cls.clock = ConnectionClock(self.loop, tick)
+        return cls.clock
+
+
+class _OneWrite:
+    """Where a response is written: its head waits for the body's first bytes, so that both
+    leave in one system call where uvicorn makes two (one per ASGI message)."""
+
+    __slots__ = ("_cycle", "_head_seen", "_held", "_on_response", "_transport")
+
+    def __init__(self, cycle: RequestResponseCycle, transport: asyncio.Transport) -> None:
+        self._cycle = cycle
+        self._transport = transport
+        self._on_response = cycle.on_response
+        self._held: bytes | None = None
+        self._head_seen = False
+
+    def write(self, data: bytes) -> None:
+        if self._held is not None:
+            held, self._held = self._held, None
+            self._transport.writelines((held, data))
+        elif self._cycle.response_started and not self._head_seen:
+            # The first write once the response started is its head ("100 Continue" precedes).
+            self._head_seen = True
+            self._held = data
+        else:
+            self._transport.write(data)
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def response_complete(self) -> None:
+        self._flush()  # a response without body bytes (HEAD, 204) has its head still held
+        self._on_response()
+
+    def _flush(self) -> None:
+        if self._held is not None:
+            held, self._held = self._held, None
+            self._transport.write(held)

@@ -94,13 +94,11 @@ def run(args: argparse.Namespace) -> int:
     def render(error: SlurmgateError, path: str) -> tuple[int, bytes]:
         return envelope(error, app.state.backend.info, path)
 
-    limits = settings.limits
     config = uvicorn.Config(
         app,
         loop="uvloop" if _importable("uvloop") else "asyncio",
-        # uvicorn's h11 protocol, extended with the limits it lacks (see cli/connection.py).
-        http=gateway_protocol(limits, render),
-        h11_max_incomplete_event_size=limits.max_header_bytes,
+        # uvicorn's httptools protocol, extended with the limits it lacks (cli/connection.py).
+        http=gateway_protocol(settings.limits, render),
         # The client address is resolved by the gateway's own middleware, from
         # network.trusted_proxies only: uvicorn must not rewrite it first.
         proxy_headers=False,
