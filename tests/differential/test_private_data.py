@@ -6,7 +6,6 @@ The module reconfigures the lab cluster with PrivateData=jobs and restores it af
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -14,7 +13,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from tests.differential.pair import VERSIONS, Both, Daemons
-from tests.support.lab import SCRIPT, Lab
+from tests.support.lab import SCRIPT, Lab, slurm_client_env
 
 #: Seconds slurmgate may take to apply a changed PrivateData (mirror.access_interval is 2 s
 #: in the lab gateway's configuration).
@@ -22,7 +21,7 @@ APPLIED_WITHIN = 20.0
 
 
 def _lab_up(private_data: str) -> None:
-    env = {**os.environ, "LAB_PRIVATE_DATA": private_data}
+    env = {**slurm_client_env(), "LAB_PRIVATE_DATA": private_data}
     done = subprocess.run([str(SCRIPT), "up"], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
 
