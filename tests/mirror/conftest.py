@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,9 +77,6 @@ class Gateway:
         """How often the embedded cluster answered this request type (diag's counters)."""
         stats = self.app.state.backend.diag
         return stats.count(message_type)
-
-
-MakeConfig = Callable[[str], Path]
 
 
 @pytest.fixture
