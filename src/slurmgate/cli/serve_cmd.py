@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 import logging
 import os
@@ -126,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
     with _stop_signals() as stop_requested:
         try:
             if not stop_requested:
+                _tune_garbage_collector()
                 server.run(sockets=listeners.sockets)
         finally:
             listeners.close()
@@ -153,6 +155,15 @@ def _stop_signals() -> Iterator[list[int]]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _tune_garbage_collector() -> None:
+    """Fewer, cheaper collections: each request allocates thousands of short-lived objects,
+    and the default threshold (700) ran a collection every few requests, which showed in the
+    99th percentile. What was made at start (modules, settings, the binding) is never
+    collectable: frozen, later collections do not walk it."""
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 100)
 
 
 def _configure_logging(settings: Settings) -> None:
