@@ -13,7 +13,7 @@ import httpx
 from slurmgate.auth.tokens import mint
 from tests.differential.compare import Difference, SchemaResolver, compare, report
 from tests.differential.known import VOLATILE, patterns, unexplained
-from tests.support.lab import LabGateway
+from tests.support.lab import MIRROR_MAX_AGE, LabGateway
 from tests.support.spec import load_spec
 
 VERSIONS = ("v0.0.36", "v0.0.37", "v0.0.38")
@@ -186,22 +186,25 @@ def assert_alike(
     assert not found, _message(what, found)
 
 
-def assert_reads_alike(
-    daemons: Daemons, version: str, template: str, *, attempts: int = 3, **ids: object
-) -> Both:
-    """GET the same thing from both until they agree (others' jobs may move in between)."""
+def assert_reads_alike(daemons: Daemons, version: str, template: str, **ids: object) -> Both:
+    """GET the same thing from both until they agree.
+
+    Others' jobs may move in between, and slurmgate serves its mirror, which may lag what
+    slurmrestd just saw by up to ``mirror.max_age``: they must agree within that time.
+    """
     __tracebackhide__ = True
     schema = response_schema(version, "GET", template)
-    for attempt in range(attempts):
-        if attempt:
-            time.sleep(0.5)
+    deadline = time.monotonic() + MIRROR_MAX_AGE + 1.0
+    while True:
         both = daemons.both("GET", version, template.format(**ids))
         assert both.restd.status == 200, f"slurmrestd: {both.restd}"
         assert both.gate.status == 200, daemons.explain(both.gate)
         found = differences(both.restd.body, both.gate.body, schema)
         if not found:
             return both
-    raise AssertionError(_message(both.request, found))
+        if time.monotonic() > deadline:
+            raise AssertionError(_message(both.request, found))
+        time.sleep(0.5)
 
 
 SLEEP = "#!/bin/sh\nsleep 300\n"

@@ -103,13 +103,18 @@ def owned_directory(prefix: str, user: str) -> Path:
     return path
 
 
+#: The lab gateway's ``mirror.max_age``: how old what it serves may be. A test that sees a change
+#: through slurmrestd (or slurmctld) sees it through slurmgate within this many seconds.
+MIRROR_MAX_AGE = 5.0
+
+
 def gateway_config(lab: Lab) -> str:
     """slurmgate's configuration for the lab cluster: backend "slurm", the cluster's key copy."""
     return (
         f'backend = "slurm"\n[auth]\njwt_key = "{lab.gateway_key}"\n'
         f'[slurm]\nconf = "{lab.slurm_conf}"\n'
         # Tests change PrivateData and operators: seen within seconds rather than a minute.
-        "[mirror]\naccess_interval = 2\n"
+        f"[mirror]\naccess_interval = 2\nmax_age = {MIRROR_MAX_AGE}\n"
     )
 
 
