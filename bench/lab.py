@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from bench.wrk import ensure_wrk, request_lua, rss_mb, run_wrk  # noqa: E402
+from bench.wrk import cpu_seconds, ensure_wrk, request_lua, rss_mb, run_wrk  # noqa: E402
 from slurmgate.auth.tokens import mint  # noqa: E402
 from tests.support.cluster import read_key_file, start_gateway, stop_process  # noqa: E402
 from tests.support.lab import ENV_FILE, SCRIPT, Lab, owned_directory, require_lab  # noqa: E402
@@ -68,8 +68,8 @@ def rpc_count() -> int:
     return sum(int(n) for n in re.findall(r"count:(\d+)", by_type))
 
 
-def restd_pid() -> int:
-    return int(Path("/run/slurmgate-lab/slurmrestd.pid").read_text())
+def lab_pid(daemon: str) -> int:
+    return int(Path(f"/run/slurmgate-lab/{daemon}.pid").read_text())
 
 
 def start_slurmgate(lab: Lab) -> tuple[subprocess.Popen[bytes], str, Path]:
@@ -117,9 +117,11 @@ def measure(
     """Drive each daemon in turn (``order``: names, a daemon may come back; its runs are
     summed, its latencies averaged)."""
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in daemons}
+    controller = lab_pid("slurmctld")
     for name in order or tuple(daemons):
         base_url, pid = daemons[name]
         before = rpc_count()
+        cpu_before = cpu_seconds(pid), cpu_seconds(controller)
         stats = run_wrk(
             wrk,
             f"{base_url}/slurm/{VERSION}/{path}",
@@ -129,13 +131,19 @@ def measure(
         )
         stats["slurmctld_rpcs"] = float(rpc_count() - before - 2)  # minus the two sdiag calls
         stats["rss_mb"] = round(rss_mb(pid), 1)
+        # Where the machine's cores went: the daemon's own work, and slurmctld's for it.
+        stats["cpu_s"] = cpu_seconds(pid) - cpu_before[0]
+        stats["slurmctld_cpu_s"] = cpu_seconds(controller) - cpu_before[1]
         runs[name].append(stats)
     row: dict[str, dict[str, float]] = {}
     for name, done in runs.items():
         merged = {key: sum(run[key] for run in done) for key in done[0]}
         for key in ("requests_per_s", "p50_ms", "p99_ms", "rss_mb"):
             merged[key] /= len(done)
-        merged["rpcs_per_request"] = merged["slurmctld_rpcs"] / max(merged["requests"], 1.0)
+        answered = max(merged["requests"], 1.0)
+        merged["rpcs_per_request"] = merged["slurmctld_rpcs"] / answered
+        merged["cpu_ms_per_request"] = 1000 * merged["cpu_s"] / answered
+        merged["slurmctld_cpu_ms_per_request"] = 1000 * merged["slurmctld_cpu_s"] / answered
         merged.update(extra)
         row[name] = merged
     return row
@@ -170,7 +178,10 @@ def main() -> None:
     workdir = f"/home/{user}"
     body = submission(workdir)
     process, base_url, state_dir = start_slurmgate(lab)
-    daemons = {"slurmrestd": (lab.restd_url, restd_pid()), "slurmgate": (base_url, process.pid)}
+    daemons = {
+        "slurmrestd": (lab.restd_url, lab_pid("slurmrestd")),
+        "slurmgate": (base_url, process.pid),
+    }
     results: dict[str, object] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.node()} {os.cpu_count()} CPUs {platform.machine()}",
@@ -234,7 +245,10 @@ def print_table(results: dict[str, object], rows: dict[str, dict[str, dict[str, 
         f"{results['duration_s']} s per measure"
     )
     head = f"{'measure':<28}{'daemon':<12}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
-    print(head + f"{'errors':>8}{'RPC/req':>9}{'RSS MB':>8}{'ratio':>7}")
+    print(
+        head
+        + f"{'errors':>8}{'RPC/req':>9}{'CPU ms/req':>11}{'ctld ms':>8}{'RSS MB':>8}{'ratio':>7}"
+    )
     for measure_name, by_daemon in rows.items():
         base = by_daemon["slurmrestd"]["requests_per_s"] or float("nan")
         for daemon, row in by_daemon.items():
@@ -243,7 +257,8 @@ def print_table(results: dict[str, object], rows: dict[str, dict[str, dict[str, 
             print(
                 f"{measure_name:<28}{daemon:<12}{row['requests_per_s']:>9.0f}"
                 f"{row['p50_ms']:>9.2f}{row['p99_ms']:>9.2f}{errors:>8.0f}"
-                f"{row['rpcs_per_request']:>9.3f}{row['rss_mb']:>8.0f}{ratio:>7.2f}"
+                f"{row['rpcs_per_request']:>9.3f}{row['cpu_ms_per_request']:>11.3f}"
+                f"{row['slurmctld_cpu_ms_per_request']:>8.3f}{row['rss_mb']:>8.0f}{ratio:>7.2f}"
             )
 
 

@@ -8,14 +8,13 @@ several calls to slurmctld proceed at once.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from slurmgate.backends.slurm.binding import Binding
 from slurmgate.backends.slurm.errors import ErrorMap
+from slurmgate.backends.slurm.workers import Workers
 from slurmgate.domain import Principal
 
 T = TypeVar("T")
@@ -60,7 +59,7 @@ class Call:
 class SlurmClient:
     def __init__(self, binding: Binding, threads: int) -> None:
         self._call = Call(binding, ErrorMap(binding.ffi, binding.lib))
-        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="libslurm")
+        self._workers = Workers(threads, "libslurm")
 
     @property
     def errors(self) -> ErrorMap:
@@ -68,8 +67,7 @@ class SlurmClient:
 
     async def run(self, principal: Principal, work: Callable[[Call], T]) -> T:
         """Run ``work`` in a worker thread with ``principal``'s credential."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._as_user, principal, work)
+        return await self._workers.run(self._as_user, principal, work)
 
     def _as_user(self, principal: Principal, work: Callable[[Call], T]) -> T:
         lib = self._call.lib
@@ -80,4 +78,4 @@ class SlurmClient:
             lib.auth_g_thread_clear()
 
     def close(self) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        self._workers.close()

@@ -9,6 +9,7 @@ proc_args.c (22.05). Every refusal is an ``InvalidRequest`` naming the field.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -40,19 +41,30 @@ def set_numbers(ffi: Any, desc: Any, values: Iterable[tuple[str, str, int | None
     A value the member cannot hold is refused by its field name; so is one that an unsigned
     member would read as NO_VAL or INFINITE, since slurmctld would take it for "not set".
     """
-    members = dict(ffi.typeof(desc).item.fields)
+    limits = _unsigned_limits(ffi, ffi.typeof(desc).item)
     for field, member, value in values:
         if value is None:
             continue
-        ctype = members[member].type
-        if ctype.cname.startswith("uint"):
-            limit = (1 << (8 * ffi.sizeof(ctype))) - 2  # NO_VAL at this width
-            if not 0 <= value < limit:
-                raise invalid(field, f"out of range: {value} (0 to {limit - 1})")
+        limit = limits.get(member)
+        if limit is not None and not 0 <= value < limit:
+            raise invalid(field, f"out of range: {value} (0 to {limit - 1})")
         try:
             setattr(desc, member, value)
         except OverflowError:
             raise invalid(field, f"out of range: {value}") from None
+
+
+@functools.cache
+def _unsigned_limits(ffi: Any, struct: Any) -> dict[str, int]:
+    """Per unsigned member of ``struct``: its NO_VAL, the first value it may not hold.
+
+    Once per struct type: listing a struct's ~150 members took a tenth of a submission's time.
+    """
+    limits = {}
+    for member, field in struct.fields:
+        if field.type.kind == "primitive" and field.type.cname.startswith("uint"):
+            limits[member] = (1 << (8 * ffi.sizeof(field.type))) - 2
+    return limits
 
 
 def _c(ffi: Any, name: str, signature: str) -> Any:
