@@ -8,7 +8,8 @@ its own unprivileged user, and drives both daemons with wrk, one after the other
 user's token: GET ping, diag, nodes, partitions, GET jobs with N jobs in the queue (held jobs,
 loaded first), and POST job/submit (held jobs, for a shorter time so both daemons' jobs fit
 MaxJobCount). For each it records
-req/s, p50 and p99, the daemons' RSS, and slurmctld's RPC count (sdiag) before and after; it
+req/s, p50 and p99, the daemons' RSS, the CPU time per request of the daemon and of slurmctld,
+and slurmctld's RPC count (sdiag) before and after; it
 prints a table and writes bench/results/lab-<time>.json. Jobs it submitted are cancelled at the
 end (slurmctld lists them as CANCELLED until MinJobAge passes).
 """
