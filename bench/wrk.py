@@ -73,7 +73,9 @@ def run_wrk(
         "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
         "requests": float(requests.group(1)) if requests else 0.0,
     }
-    p50, p99 = re.search(r"50%\s+(\S+)", out), re.search(r"99%\s+(\S+)", out)
+    # Anchored: the thread statistics above end in percentages too ("+/- Stdev 75.50%").
+    p50 = re.search(r"^\s*50%\s+(\S+)", out, re.MULTILINE)
+    p99 = re.search(r"^\s*99%\s+(\S+)", out, re.MULTILINE)
     stats["p50_ms"] = _ms(p50.group(1)) if p50 else float("nan")
     stats["p99_ms"] = _ms(p99.group(1)) if p99 else float("nan")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
