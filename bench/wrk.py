@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
@@ -89,6 +90,19 @@ def cpu_seconds(pid: int) -> float:
     """User plus system CPU time the process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_quiet(pids: list[int], *, busy: float = 0.1, timeout: float = 120.0) -> float:
+    """Wait until none of ``pids`` uses more than ``busy`` of a core over half a second (a
+    daemon may still be answering requests the previous run left in flight); the seconds
+    waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        before = {pid: cpu_seconds(pid) for pid in pids}
+        time.sleep(0.5)
+        if all(cpu_seconds(pid) - used <= busy * 0.5 for pid, used in before.items()):
+            break
+    return time.monotonic() - started
 
 
 def rss_mb(pid: int) -> float:
