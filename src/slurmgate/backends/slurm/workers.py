@@ -79,18 +79,25 @@ class Workers:
 
     def _work(self) -> None:
         while (item := self._queue.get()) is not None:
-            future, loop, function, args = item
-            if future.cancelled():  # read across threads: at worst the call runs needlessly
-                self._idle.release()
-                continue
-            try:
-                result = function(*args)
-            except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
-                _deliver(loop, future.set_exception, future, exc)
-            else:
-                _deliver(loop, future.set_result, future, result)
-            del item, future, function, args
+            _make(*item)
+            del item  # its future holds the result: not kept alive while the thread waits
             self._idle.release()
+
+
+def _make(
+    future: asyncio.Future[Any],
+    loop: asyncio.AbstractEventLoop,
+    function: Callable[..., Any],
+    args: tuple[Any, ...],
+) -> None:
+    if future.cancelled():  # read across threads: at worst the call runs needlessly
+        return
+    try:
+        result = function(*args)
+    except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
+        _deliver(loop, future.set_exception, future, exc)
+    else:
+        _deliver(loop, future.set_result, future, result)
 
 
 def _deliver(
@@ -99,10 +106,8 @@ def _deliver(
     future: asyncio.Future[Any],
     value: Any,
 ) -> None:
-    try:
+    with contextlib.suppress(RuntimeError):  # the loop is closed: nobody awaits the result
         loop.call_soon_threadsafe(_settle, setter, future, value)
-    except RuntimeError:  # the loop is closed: nobody awaits the result any more
-        pass
 
 
 def _settle(setter: Callable[[Any], None], future: asyncio.Future[Any], value: Any) -> None:
