@@ -49,7 +49,7 @@ def load(call: Call, slurm_user: str) -> AccessRules:
         bits = int(conf[0].private_data)
         slurm_user = text(ffi, conf[0].slurm_user_name) or slurm_user
     finally:
-        lib.slurm_free_ctl_conf(conf[0])
+        lib.slurmgate_free_conf(conf[0])
     request = ffi.new("assoc_mgr_info_request_msg_t *")
     request.flags = lib.ASSOC_MGR_INFO_FLAG_USERS  # no name lists: every user
     with call.loaded(

@@ -71,33 +71,32 @@ class SlurmBackend:
     live_records = False
 
     def __init__(self, settings: SlurmSettings, state_dir: Path, *, threads: int) -> None:
-        self._settings = settings
-        self._cache_dir = settings.binding_cache or state_dir / "binding"
-        self._threads = threads
         # Read now, so a host that is no Slurm client fails at start with a clear message.
         self._conf: SlurmConf = read(locate(settings.conf))
         self.service_user = self._conf.slurm_user
+        os.environ["SLURM_CONF"] = str(self._conf.path)
+        # Built (compiled the first time) and loaded here, before serving: a release that
+        # cannot be bound is a ConfigError the command line prints as one line.
+        self._binding = slurm_binding.load(
+            settings.binding_cache or state_dir / "binding",
+            library=settings.library,
+            include_dir=settings.include_dir,
+        )
+        self._threads = threads
         self._client: SlurmClient | None = None
         # Which controllers to ping: slurmctld's own list, re-read now and then rather than
         # doubling every ping's cost (slurmrestd loads the whole configuration per ping).
         self._controllers = Expiring[list[str]](CONTROLLERS_TTL)
-        self._info = ClusterInfo(cluster_name=self._conf.cluster_name, slurm_version=(0, 0, 0))
+        self._info = ClusterInfo(
+            cluster_name=self._conf.cluster_name, slurm_version=self._binding.version
+        )
 
     @property
     def info(self) -> ClusterInfo:
         return self._info
 
     async def start(self) -> None:
-        os.environ["SLURM_CONF"] = str(self._conf.path)
-        # Building the binding compiles C the first time: not on the event loop.
-        loaded = await asyncio.to_thread(
-            slurm_binding.load,
-            self._cache_dir,
-            library=self._settings.library,
-            include_dir=self._settings.include_dir,
-        )
-        self._client = SlurmClient(loaded, self._threads)
-        self._info = ClusterInfo(cluster_name=self._conf.cluster_name, slurm_version=loaded.version)
+        self._client = SlurmClient(self._binding, self._threads)
 
     async def stop(self) -> None:
         if self._client is not None:
@@ -121,7 +120,7 @@ class SlurmBackend:
                 try:
                     hosts = self._controllers.put(cluster_read.controller_hosts(ffi, out[0]))
                 finally:
-                    lib.slurm_free_ctl_conf(out[0])
+                    lib.slurmgate_free_conf(out[0])
             return cluster_read.ping_controllers(call.lib, hosts)
 
         return await self.client.run(principal, work)
@@ -159,12 +158,12 @@ class SlurmBackend:
             ffi, lib = call.ffi, call.lib
             out = ffi.new("job_info_msg_t **")
             call.check(
-                lib.slurm_load_job(out, job_id, lib.SHOW_ALL | lib.SHOW_DETAIL),
+                lib.slurmgate_load_job(out, job_id, lib.SHOW_ALL | lib.SHOW_DETAIL),
                 "slurm_load_job",
                 f"Unable to find JobId={job_id}",
             )
             try:
-                return jobs_read.jobs_from_msg(ffi, out[0], cluster)
+                return jobs_read.jobs_from_msg(ffi, lib, out[0], cluster)
             finally:
                 lib.slurm_free_job_info_msg(out[0])
 
@@ -256,14 +255,14 @@ class SlurmBackend:
                 finally:
                     lib.slurm_list_destroy(components)
             if rc != 0:
-                errno = int(lib.slurm_get_errno())
+                errno = int(lib.slurmgate_errno())
                 raise call.errors.error(
                     errno, "slurm_submit_batch_job", _refusal(call, errno, submission)
                 )
             response = out[0]
             try:
                 return SubmitResult(
-                    job_id=int(response.job_id),
+                    job_id=int(lib.slurmgate_submitted_job_id(response)),
                     step_id="batch",
                     user_message=text(ffi, response.job_submit_user_msg),
                 )

@@ -2,9 +2,10 @@
 
 The binding is compiled against the installed ``slurm/slurm.h`` and ``slurm/slurmdb.h``
 (package libslurm-dev) with partial struct declarations, so the C compiler, not this file,
-decides every struct layout: the same declarations build against any release whose fields keep
-their names. It is built on first use and cached by a hash of the declarations, the Slurm
-version header and the interpreter, so a Slurm upgrade rebuilds it.
+decides every struct layout. What differs between releases is selected by the headers'
+``SLURM_VERSION_NUMBER`` in one place, ``releases``. The module is built on first use, in a
+child process (``build``), and cached by a hash of the declarations, the Slurm version header
+and the interpreter, so a Slurm upgrade rebuilds it.
 
 ``libslurmfull.so`` is loaded with RTLD_GLOBAL before the extension module: the module leaves
 its Slurm symbols unresolved and libslurm's plugins look ``slurm_conf`` up globally. slurmrestd
@@ -18,7 +19,9 @@ import hashlib
 import importlib.machinery
 import importlib.util
 import os
+import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -26,7 +29,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from slurmgate.backends.slurm import cdef_access, cdef_cluster, cdef_core, cdef_jobs
+from slurmgate.backends.slurm import (
+    build,
+    cdef_access,
+    cdef_cluster,
+    cdef_core,
+    cdef_jobs,
+    releases,
+)
 from slurmgate.domain.errors import ConfigError
 
 #: Where distributions install the library that exports Slurm's whole client API.
@@ -39,18 +49,8 @@ LIBRARY_CANDIDATES = (
 )
 INCLUDE_CANDIDATES = ("/usr/include", "/usr/local/include")
 
-#: Versions whose headers the declarations are known to compile against.
-SUPPORTED_RELEASES = ("22.05",)
-
-_PREAMBLE = """
-#include <stdint.h>
-#include <slurm/slurm.h>
-#include <slurm/slurm_errno.h>
-#include <slurm/slurmdb.h>
-/* Not in slurm.h: the per-thread credential slurmrestd itself sets for each request. */
-extern int auth_g_thread_config(const char *token, const char *username);
-extern void auth_g_thread_clear(void);
-"""
+#: The releases the binding is tested on; others are tried, and refused if they do not build.
+SUPPORTED_RELEASES = releases.SUPPORTED_RELEASES
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +64,16 @@ class Binding:
 
 
 def declarations() -> str:
-    return "\n".join((cdef_core.CDEF, cdef_jobs.CDEF, cdef_cluster.CDEF, cdef_access.CDEF))
+    return "\n".join(
+        (
+            cdef_core.CDEF,
+            releases.TYPES_CDEF,
+            cdef_jobs.CDEF,
+            cdef_cluster.CDEF,
+            cdef_access.CDEF,
+            releases.CDEF,
+        )
+    )
 
 
 def find_library(configured: Path | None) -> Path:
@@ -124,7 +133,8 @@ def _load(cache_dir: Path, library: Path, include_dir: Path) -> Binding:
         "\0".join(
             (
                 source,
-                _PREAMBLE,
+                releases.PREAMBLE,
+                " ".join(build.STRICT_FLAGS),
                 (include_dir / "slurm" / "slurm_version.h").read_text(),
                 str(include_dir),
                 sys.version,
@@ -133,7 +143,7 @@ def _load(cache_dir: Path, library: Path, include_dir: Path) -> Binding:
         ).encode()
     ).hexdigest()[:16]
     module_name = f"_slurmgate_libslurm_{key}"
-    built = _build(cache_dir, module_name, source, include_dir)
+    built = _build(cache_dir, module_name, include_dir)
     # The module resolves its Slurm symbols against this globally loaded library. DEEPBIND:
     # libslurm's own calls to its log function ``error`` must not bind to glibc's error(3),
     # found first in the interpreter's scope, which would end the process.
@@ -153,25 +163,14 @@ def _load(cache_dir: Path, library: Path, include_dir: Path) -> Binding:
     return Binding(ffi=ffi, lib=lib, library=library, version=version)
 
 
-def _build(cache_dir: Path, module_name: str, source: str, include_dir: Path) -> Path:
+def _build(cache_dir: Path, module_name: str, include_dir: Path) -> Path:
     target_dir = cache_dir / module_name
     for existing in target_dir.glob(f"{module_name}*.so") if target_dir.is_dir() else ():
         return existing
-    import cffi  # only the slurm backend needs a compiler and cffi's builder
-
-    ffi = cffi.FFI()
-    ffi.cdef(source)
-    ffi.set_source(module_name, _PREAMBLE, include_dirs=[str(include_dir)])
     cache_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{module_name}-", dir=cache_dir))
     try:
-        try:
-            built = Path(ffi.compile(tmpdir=str(work), verbose=False))
-        except Exception as exc:  # cffi raises VerificationError and compiler errors
-            raise ConfigError(
-                f"building the Slurm binding against {include_dir}/slurm/slurm.h failed "
-                f"(a C compiler and Python headers are needed): {exc}"
-            ) from exc
+        built = _compile(module_name, include_dir, work)
         staged = work / "out"
         staged.mkdir()
         shutil.move(str(built), staged / built.name)
@@ -185,9 +184,84 @@ def _build(cache_dir: Path, module_name: str, source: str, include_dir: Path) ->
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _compile(module_name: str, include_dir: Path, work: Path) -> Path:
+    """The module built by ``build`` in a child; ``ConfigError`` naming what failed."""
+    _require_setuptools(include_dir)
+    argv = [sys.executable, "-m", "slurmgate.backends.slurm.build", module_name]
+    # C locale: the compiler's messages in plain ASCII quotes, for ``first_failure``.
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
+    done = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [*argv, str(include_dir), str(work)],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        env=env,
+        check=False,
+    )
+    lines = done.stdout.strip().splitlines()
+    if done.returncode == 0 and lines and Path(lines[-1]).is_file():
+        return Path(lines[-1])
+    raise ConfigError(unbindable(include_dir, done.stdout + done.stderr))
+
+
+def unbindable(include_dir: Path, output: str) -> str:
+    """One line: the release found, the releases supported, the first declaration refused."""
+    try:
+        found = ".".join(str(part) for part in header_version(include_dir))
+        release = f"Slurm {found}"
+    except ConfigError:
+        release = "an unknown Slurm release"
+    return (
+        f"{release} ({include_dir}/slurm/slurm.h) cannot be bound by this slurmgate "
+        f"(supported releases: {', '.join(SUPPORTED_RELEASES)}): {first_failure(output)}"
+    )
+
+
+_COMPILER_ERROR = re.compile(r"^[^:\n]+:\d+:(?:\d+:)? (?:fatal )?error: (.*)$", re.MULTILINE)
+# How gcc and clang name what a declaration expected and the headers lack or type otherwise.
+_WHAT = (
+    (re.compile(r"'([\w ]+)'(?: \{aka '[^']*'\})? has no member named '(\w+)'"), "{0}.{1}"),
+    (re.compile(r"no member named '(\w+)' in '([\w ]+)'"), "{1}.{0}"),
+    (re.compile(r"'(\w+)' undeclared"), "{0}"),
+    (re.compile(r"use of undeclared identifier '(\w+)'"), "{0}"),
+    (re.compile(r"implicit declaration of function '(\w+)'"), "{0}()"),
+    (re.compile(r"unknown type name '(\w+)'"), "{0}"),
+    (re.compile(r"conflicting types for '(\w+)'"), "{0}()"),
+    (re.compile(r"of '(\w+)'"), "{0}()"),
+)
+# cffi's own refusals: at parse time, and when it compares a field's size with the compiler's.
+_CFFI_ERROR = re.compile(r"^(?:\w+\.)*(?:CDefError|FFIError|error|VerificationError): (.*)$", re.M)
+
+
+def first_failure(output: str) -> str:
+    """The first declaration the compiler or cffi refused, and why, from their output."""
+    found = _COMPILER_ERROR.search(output)
+    if found is not None:
+        message = found.group(1).strip()
+        for pattern, form in _WHAT:
+            named = pattern.search(message)
+            if named is not None:
+                return f"{form.format(*named.groups())}: {message}"
+        return message
+    found = _CFFI_ERROR.search(output)
+    if found is not None:
+        return found.group(1).split(". fix it")[0].strip()
+    tail = [line.strip() for line in output.strip().splitlines() if line.strip()]
+    return tail[-1] if tail else "the build failed without a message"
+
+
 def _cffi_version() -> str:
     try:
         import cffi
     except ImportError as exc:
         raise ConfigError("the slurm backend needs the cffi package") from exc
     return str(cffi.__version__)
+
+
+def _require_setuptools(include_dir: Path) -> None:
+    """cffi compiles through setuptools, which Python no longer bundles from 3.12 on."""
+    if importlib.util.find_spec("setuptools") is None:
+        raise ConfigError(
+            f"building the Slurm binding against {include_dir}/slurm/slurm.h needs the "
+            "setuptools package (and a C compiler): install slurmgate with its dependencies"
+        )

@@ -4,7 +4,7 @@
 level, coordinated accounts), the records its permission checks read. Those records are
 ``slurmdb.h`` types, which the binding's preamble includes.
 
-``List`` and ``slurm_conf_t`` (with ``private_data``) are declared with the core calls.
+``list_t`` and ``slurm_conf_t`` (with ``private_data``) are declared with the core calls.
 """
 
 CDEF = """
@@ -27,10 +27,10 @@ typedef enum {
     ...
 } slurmdb_admin_level_t;
 
-typedef struct listIterator *ListIterator;
-ListIterator slurm_list_iterator_create(List l);
-void *slurm_list_next(ListIterator i);
-void slurm_list_iterator_destroy(ListIterator i);
+typedef struct listIterator list_itr_t;
+list_itr_t *slurm_list_iterator_create(list_t *l);
+void *slurm_list_next(list_itr_t *i);
+void slurm_list_iterator_destroy(list_itr_t *i);
 
 typedef struct {
     char *name;
@@ -41,21 +41,21 @@ typedef struct {
 typedef struct slurmdb_user_rec slurmdb_user_rec_t;
 struct slurmdb_user_rec {
     uint16_t admin_level;
-    List coord_accts;
+    list_t *coord_accts;
     char *name;
     ...;
 };
 
 typedef struct {
-    List acct_list;
+    list_t *acct_list;
     uint32_t flags;
-    List qos_list;
-    List user_list;
+    list_t *qos_list;
+    list_t *user_list;
     ...;
 } assoc_mgr_info_request_msg_t;
 
 typedef struct {
-    List user_list;
+    list_t *user_list;
     ...;
 } assoc_mgr_info_msg_t;
 

@@ -4,7 +4,7 @@ Structs are partial (``...;``): only the fields slurmgate reads are named, the c
 out from slurm.h. Constants and enum values are likewise taken from the header (``...``).
 
 Some helpers libslurmfull.so exports (node_state_base_string, rpc_num2string,
-slurm_free_stats_response_msg, xfree_ptr) are in no installed header, so they cannot be declared
+slurm_free_stats_response_msg) are in no installed header, so they cannot be declared
 here: an API-mode build would compile calls to them without a prototype. ``cluster_read``
 resolves them at run time instead.
 
@@ -39,16 +39,6 @@ enum node_states {
     ...
 };
 
-enum select_nodedata_type {
-    SELECT_NODEDATA_SUBCNT,
-    SELECT_NODEDATA_MEM_ALLOC,
-    SELECT_NODEDATA_TRES_ALLOC_FMT_STR,
-    SELECT_NODEDATA_TRES_ALLOC_WEIGHTED,
-    ...
-};
-
-typedef struct { ...; } dynamic_plugin_data_t;
-
 typedef struct {
     char *arch;
     char *bcast_address;
@@ -81,7 +71,6 @@ typedef struct {
     char *reason;
     time_t reason_time;
     uint32_t reason_uid;
-    dynamic_plugin_data_t *select_nodeinfo;
     time_t slurmd_start_time;
     uint16_t sockets;
     uint16_t threads;
@@ -131,7 +120,7 @@ typedef struct {
     uint32_t default_time;
     char *deny_accounts;
     char *deny_qos;
-    uint16_t flags;
+    slurmgate_part_flags_t flags;
     uint32_t grace_time;
     uint32_t max_cpus_per_node;
     uint64_t max_mem_per_cpu;
@@ -214,7 +203,6 @@ typedef struct {
     char *partition;
     uint32_t purge_comp_time;
     time_t start_time;
-    uint32_t resv_watts;
     char *tres_str;
     char *users;
     ...;
@@ -253,7 +241,6 @@ typedef struct {
 } stats_info_request_msg_t;
 
 typedef struct {
-    uint32_t parts_packed;
     time_t req_time;
     time_t req_time_start;
     uint32_t server_thread_count;
@@ -264,7 +251,7 @@ typedef struct {
     uint32_t gettimeofday_latency;
     uint32_t schedule_cycle_max;
     uint32_t schedule_cycle_last;
-    uint32_t schedule_cycle_sum;
+    slurmgate_cycle_sum_t schedule_cycle_sum;
     uint32_t schedule_cycle_counter;
     uint32_t schedule_cycle_depth;
     uint32_t schedule_queue_len;
@@ -309,9 +296,6 @@ int slurm_load_node_single(node_info_msg_t **resp, char *node_name, uint16_t sho
 void slurm_populate_node_partitions(node_info_msg_t *node_buffer_ptr,
                                     partition_info_msg_t *part_buffer_ptr);
 void slurm_free_node_info_msg(node_info_msg_t *node_buffer_ptr);
-int slurm_get_select_nodeinfo(dynamic_plugin_data_t *nodeinfo,
-                              enum select_nodedata_type data_type,
-                              enum node_states state, void *data);
 
 int slurm_load_partitions(time_t update_time, partition_info_msg_t **part_buffer_ptr,
                           uint16_t show_flags);

@@ -6,9 +6,9 @@ typedef int... uid_t;
 typedef int... gid_t;
 
 void slurm_init(const char *conf);
-int slurm_get_errno(void);
 char *slurm_strerror(int errnum);
 
+/* Not in slurm.h: the per-thread credential slurmrestd itself sets for each request. */
 int auth_g_thread_config(const char *token, const char *username);
 void auth_g_thread_clear(void);
 
@@ -54,11 +54,13 @@ static const int ESLURM_NOT_SUPPORTED;
 static const int ESLURM_AUTH_CRED_INVALID;
 static const int ESLURM_AUTH_UNPACK;
 
-typedef struct xlist *List;
+/* list_t since 23.02 (List before) is the same struct xlist; slurm_list_append's result,
+   a void * before 23.02, is not used (releases.py). */
+typedef struct xlist list_t;
 typedef void (*ListDelF)(void *x);
-List slurm_list_create(ListDelF f);
-void *slurm_list_append(List l, void *x);
-void slurm_list_destroy(List l);
+list_t *slurm_list_create(ListDelF f);
+void slurm_list_append(list_t *l, void *x);
+void slurm_list_destroy(list_t *l);
 
 typedef struct {
     char *cluster_name;
@@ -73,5 +75,4 @@ typedef struct {
     ...;
 } slurm_conf_t;
 int slurm_load_ctl_conf(time_t update_time, slurm_conf_t **slurm_ctl_conf_ptr);
-void slurm_free_ctl_conf(slurm_conf_t *slurm_ctl_conf_ptr);
 """

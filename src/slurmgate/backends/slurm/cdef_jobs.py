@@ -12,9 +12,6 @@ CDEF = """
 #define SHOW_SIBLING ...
 #define SHOW_FEDERATION ...
 #define SHOW_FUTURE ...
-#define CR_CPU ...
-#define CR_SOCKET ...
-#define CR_CORE ...
 
 #define JOB_STATE_BASE ...
 #define JOB_STATE_FLAGS ...
@@ -33,7 +30,6 @@ CDEF = """
 #define JOB_STAGE_OUT ...
 
 #define KILL_JOB_BATCH ...
-#define KILL_JOB_ARRAY ...
 #define KILL_STEPS_ONLY ...
 #define KILL_FULL_JOB ...
 #define KILL_HURRY ...
@@ -110,7 +106,6 @@ typedef struct {
     uint32_t pn_min_tmp_disk;
     time_t pre_sus_time;
     uint8_t reboot;
-    uint16_t show_flags;
     uint16_t sockets_per_board;
     uint16_t sockets_per_node;
     char *system_comment;
@@ -173,7 +168,7 @@ typedef struct {
     uint16_t shared;
     time_t start_time;
     char *state_desc;
-    uint16_t state_reason;
+    slurmgate_reason_t state_reason;
     char *std_err;
     char *std_in;
     char *std_out;
@@ -227,7 +222,6 @@ typedef struct {
     char *exc_nodes;
     char *features;
     uint32_t group_id;
-    uint32_t job_id;
     char *job_id_str;
     uint16_t kill_on_node_fail;
     char *licenses;
@@ -287,8 +281,6 @@ typedef struct {
 } job_desc_msg_t;
 
 typedef struct {
-    uint32_t job_id;
-    uint32_t step_id;
     uint32_t error_code;
     char *job_submit_user_msg;
     ...;
@@ -303,18 +295,13 @@ typedef struct {
 
 void slurm_init_job_desc_msg(job_desc_msg_t *job_desc_msg);
 int slurm_submit_batch_job(job_desc_msg_t *job_desc_msg, submit_response_msg_t **slurm_alloc_msg);
-int slurm_submit_batch_het_job(List job_req_list, submit_response_msg_t **slurm_alloc_msg);
+int slurm_submit_batch_het_job(list_t *job_req_list, submit_response_msg_t **slurm_alloc_msg);
 void slurm_free_submit_response_response_msg(submit_response_msg_t *msg);
 
 int slurm_load_jobs(time_t update_time, job_info_msg_t **job_info_msg_pptr, uint16_t show_flags);
-int slurm_load_job(job_info_msg_t **resp, uint32_t job_id, uint16_t show_flags);
 void slurm_free_job_info_msg(job_info_msg_t *job_buffer_ptr);
-int slurm_job_cpus_allocated_on_node_id(job_resources_t *job_resrcs_ptr, int node_id);
-uint32_t slurm_xlate_job_id(char *job_id_str);
 
 int slurm_kill_job2(const char *job_id, uint16_t signal, uint16_t flags, const char *sibling);
-int slurm_signal_job(uint32_t job_id, uint16_t signal);
-int slurm_update_job(job_desc_msg_t *job_msg);
 int slurm_update_job2(job_desc_msg_t *job_msg, job_array_resp_msg_t **resp);
 void slurm_free_job_array_resp(job_array_resp_msg_t *resp);
 """

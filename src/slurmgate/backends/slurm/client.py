@@ -46,7 +46,7 @@ class Call:
         """
         out = self.ffi.new(f"{ctype} **")
         if load(out) != 0:
-            if self.lib.slurm_get_errno() == self.errors.no_change:
+            if self.lib.slurmgate_errno() == self.errors.no_change:
                 yield None
                 return
             raise self.errors.last_error(source)

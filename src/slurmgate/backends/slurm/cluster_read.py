@@ -6,7 +6,7 @@ partitions.c, reservations.c, diag.c), so that the rendered JSON matches the dae
 
 A few helpers exported by libslurmfull.so have no prototype in any installed header; they are
 looked up in the process (the binding loads the library with RTLD_GLOBAL) and called through
-function pointers of the types their 22.05 sources declare.
+function pointers of the types their sources declare (the same in 22.05 to 26.05).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 from slurmgate.backends.local import hostlist
-from slurmgate.backends.slurm.cvalues import INFINITE, NO_VAL, NO_VAL16, NO_VAL64, text
+from slurmgate.backends.slurm.cvalues import INFINITE, NO_VAL, NO_VAL16, NO_VAL64, pointer, text
 from slurmgate.domain import (
     ControllerPing,
     License,
@@ -36,13 +36,13 @@ from slurmgate.domain import (
 #: slurm.h: the bit that marks a memory amount as per CPU rather than per node.
 MEM_PER_CPU = 1 << 63
 
-# name -> C type, from src/common/slurm_protocol_defs.h and xmalloc.h of 22.05.
+# name -> C type, from src/common/slurm_protocol_defs.h of 22.05 to 26.05 (const char *
+# where 24.11 made it so: the same call).
 _INTERNAL = {
     "slurm_node_state_base_string": "const char *(*)(uint32_t)",
     "slurm_node_state_flag_string_single": "const char *(*)(uint32_t *)",
     "slurm_valid_base_state": "_Bool (*)(uint32_t)",
     "rpc_num2string": "char *(*)(uint16_t)",
-    "xfree_ptr": "void (*)(void *)",
     "slurm_free_stats_response_msg": "void (*)(stats_info_response_msg_t *)",
 }
 _resolved: dict[tuple[int, str], Any] = {}
@@ -104,24 +104,17 @@ def node_state(ffi: Any, state: int) -> tuple[NodeState, list[str]]:
     return found, flags
 
 
-def _select_data(ffi: Any, lib: Any, node: Any) -> tuple[int, int, str, float]:
-    """Allocated CPUs, memory, TRES text and weighted TRES from the node's select plugin data."""
+def _allocated(ffi: Any, lib: Any, node: Any) -> tuple[int, int, str, float]:
+    """Allocated CPUs, memory, TRES text and weighted TRES (0 since 25.05, which sends none):
+    from the select plugin's data before 25.05, from the node record since (releases.py)."""
     cpus = ffi.new("uint16_t *")
-    memory = ffi.new("uint64_t *")  # nodes.c reads MEM_ALLOC as uint64_t, as cons_tres writes it
+    memory = ffi.new("uint64_t *")
     tres = ffi.new("char **")
     weighted = ffi.new("double *")
-    info, allocated = node.select_nodeinfo, lib.NODE_STATE_ALLOCATED
-    for kind, out in (
-        (lib.SELECT_NODEDATA_SUBCNT, cpus),
-        (lib.SELECT_NODEDATA_MEM_ALLOC, memory),
-        (lib.SELECT_NODEDATA_TRES_ALLOC_FMT_STR, tres),
-        (lib.SELECT_NODEDATA_TRES_ALLOC_WEIGHTED, weighted),
-    ):
-        if lib.slurm_get_select_nodeinfo(info, kind, allocated, out) != 0:
-            break  # slurmrestd fails the request here; a partial node is more useful
+    # On a failure slurmrestd fails the request; a node with what was read is more useful.
+    lib.slurmgate_node_alloc(pointer(ffi, node), cpus, memory, tres, weighted)
     used = text(ffi, tres[0])
-    if tres[0] != ffi.NULL:
-        internal(ffi, "xfree_ptr")(tres[0])  # an xstrdup'd copy
+    lib.slurmgate_node_alloc_free(tres[0])
     return int(cpus[0]), int(memory[0]), used, float(weighted[0])
 
 
@@ -147,7 +140,7 @@ def nodes_from_msg(ffi: Any, lib: Any, msg: Any, partitions: Any = None) -> list
 
 def _node(ffi: Any, lib: Any, node: Any) -> Node:
     state, flags = node_state(ffi, node.node_state)
-    alloc_cpus, alloc_memory, tres_used, weighted = _select_data(ffi, lib, node)
+    alloc_cpus, alloc_memory, tres_used, weighted = _allocated(ffi, lib, node)
     return Node(
         name=text(ffi, node.name),
         hostname=text(ffi, node.node_hostname),
@@ -337,8 +330,8 @@ def _reservation(ffi: Any, lib: Any, resv: Any) -> Reservation:
         purge_completed=purge,
         # Set only with PURGE_COMP, when reservations.c prints it; otherwise a stale default.
         purge_completed_time=resv.purge_comp_time if purge else 0,
-        # reservations.c prints the number as stored, NO_VAL included.
-        watts=None if resv.resv_watts == NO_VAL else resv.resv_watts,
+        # reservations.c prints the number as stored; gone since 24.05 (NO_VAL from the shim).
+        watts=None if (watts := lib.slurmgate_resv_watts(pointer(ffi, resv))) == NO_VAL else watts,
         core_specializations=specs,
     )
 
@@ -357,7 +350,7 @@ def licenses_from_msg(ffi: Any, lib: Any, msg: Any) -> list[License]:
 
 # Fields of stats_info_response_msg_t that Stats holds under the same name, as they are.
 _STATS_COPIED = (
-    "parts_packed req_time req_time_start server_thread_count agent_queue_size agent_count"
+    "req_time req_time_start server_thread_count agent_queue_size agent_count"
     " agent_thread_count dbd_agent_queue_size gettimeofday_latency schedule_cycle_max"
     " schedule_cycle_last jobs_submitted jobs_started jobs_completed jobs_canceled jobs_failed"
     " jobs_pending jobs_running job_states_ts bf_backfilled_jobs bf_last_backfilled_jobs"
@@ -391,6 +384,7 @@ def stats_from_msg(ffi: Any, lib: Any, msg: Any) -> Stats:
     copied = {name: int(getattr(msg, name)) for name in _STATS_COPIED}
     return Stats(
         **copied,
+        parts_packed=int(lib.slurmgate_parts_packed(msg)),  # 0 since 25.11, which sends none
         schedule_cycle_total=cycles,
         schedule_cycle_mean=mean(msg.schedule_cycle_sum, cycles),
         schedule_cycle_mean_depth=mean(msg.schedule_cycle_depth, cycles),

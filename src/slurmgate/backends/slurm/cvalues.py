@@ -43,3 +43,9 @@ def cstring(ffi: Any, keep: list[Any], value: str | None) -> Any:
     pointer = ffi.new("char[]", data)
     keep.append(pointer)
     return pointer
+
+
+def pointer(ffi: Any, record: Any) -> Any:
+    """A pointer to ``record``, which may be a struct (an array item) or a pointer already:
+    what a C function taking the struct needs."""
+    return record if ffi.typeof(record).kind == "pointer" else ffi.addressof(record)

@@ -89,4 +89,4 @@ class ErrorMap:
 
     def last_error(self, source: str, description: str = "") -> SlurmgateError:
         """The error of the call that just failed on this thread."""
-        return self.error(int(self._lib.slurm_get_errno()), source, description)
+        return self.error(int(self._lib.slurmgate_errno()), source, description)

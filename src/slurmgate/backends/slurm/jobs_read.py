@@ -15,7 +15,15 @@ from functools import lru_cache
 from typing import Any
 
 from slurmgate.backends.local import hostlist
-from slurmgate.backends.slurm.cvalues import INFINITE16, NO_VAL, NO_VAL16, count, number, text
+from slurmgate.backends.slurm.cvalues import (
+    INFINITE16,
+    NO_VAL,
+    NO_VAL16,
+    count,
+    number,
+    pointer,
+    text,
+)
 from slurmgate.domain import ExitStatus, InvalidRequest, Job, JobState, NodeAllocation
 
 # job_state & JOB_STATE_BASE indexes enum job_states (slurm.h), in this order.
@@ -81,7 +89,7 @@ def libslurm_function(ffi: Any, name: str, signature: str) -> Any:
     """A libslurm function that slurm.h does not declare, callable through ``ffi``.
 
     The API-mode module can only bind what the header declares; libslurmfull exports more
-    (job_reason_string, the sbatch option parsers). ``binding.load`` opened it RTLD_GLOBAL,
+    (job_state_string, the sbatch option parsers). ``binding.load`` opened it RTLD_GLOBAL,
     so the process's global symbols have them. ``signature`` must match Slurm's prototype.
     """
     key = (id(ffi), name, signature)
@@ -94,18 +102,17 @@ def libslurm_function(ffi: Any, name: str, signature: str) -> Any:
 
 
 class _Library:
-    """The constants and functions job records need, resolved once per ``ffi``."""
+    """The constants and functions job records need, resolved once per binding."""
 
-    def __init__(self, ffi: Any) -> None:
+    def __init__(self, ffi: Any, c: Any) -> None:
         self.flags = tuple((ffi.integer_const(name), name) for name in _FLAG_NAMES)
         self.state_base = ffi.integer_const("JOB_STATE_BASE")
         self.mem_per_cpu = ffi.integer_const("MEM_PER_CPU")
         self.nice_offset = ffi.integer_const("NICE_OFFSET")
-        self.reason_string = libslurm_function(ffi, "job_reason_string", "char *(*)(int)")
-        # Declared in slurm.h, but job_from_c is given ffi only, not lib.
-        self.cpus_on_node = libslurm_function(
-            ffi, "slurm_job_cpus_allocated_on_node_id", "int (*)(job_resources_t *, int)"
-        )
+        # The binding's shims: what they call differs by release (releases.py).
+        self.reason_string = c.slurmgate_reason_string
+        self.cpus_on_node = c.slurmgate_cpus_on_node
+        self.job_show_flags = c.slurmgate_job_show_flags
         self.show_flags = tuple((ffi.integer_const(name), name) for name in _SHOW_FLAG_NAMES)
         self.state_flags = ffi.integer_const("JOB_STATE_FLAGS")
         self.state_string = libslurm_function(ffi, "job_state_string", "char *(*)(uint32_t)")
@@ -114,11 +121,17 @@ class _Library:
             "get_job_resources_cnt",
             "int (*)(job_resources_t *, uint32_t, uint16_t *, uint16_t *)",
         )
-        self.resources_bit = libslurm_function(
-            ffi, "get_job_resources_bit", "int (*)(job_resources_t *, uint32_t, uint16_t, uint16_t)"
+        # A node's cores as a bitmap of its own (bitstr_t is int64_t): what every release
+        # exports, where get_job_resources_bit went in 26.05.
+        self.node_cores = libslurm_function(
+            ffi, "copy_job_resources_node", "int64_t *(*)(job_resources_t *, uint32_t)"
         )
-        self.cr_cores = ffi.integer_const("CR_CORE") | ffi.integer_const("CR_SOCKET")
-        self.cr_cpu = ffi.integer_const("CR_CPU")
+        self.bit_test = libslurm_function(ffi, "slurm_bit_test", "int (*)(int64_t *, int64_t)")
+        self.bit_free = libslurm_function(ffi, "slurm_bit_free", "void (*)(int64_t **)")
+        self.cr_cores = ffi.integer_const("SLURMGATE_CR_CORE") | ffi.integer_const(
+            "SLURMGATE_CR_SOCKET"
+        )
+        self.cr_cpu = ffi.integer_const("SLURMGATE_CR_CPU")
         self.reasons: dict[int, str] = {}
         self.states: dict[int, list[str]] = {}
 
@@ -127,11 +140,11 @@ _libraries: dict[int, _Library] = {}
 _libraries_lock = threading.Lock()
 
 
-def _library(ffi: Any) -> _Library:
+def _library(ffi: Any, c: Any) -> _Library:
     found = _libraries.get(id(ffi))
     if found is None:
         with _libraries_lock:
-            found = _libraries.setdefault(id(ffi), _Library(ffi))
+            found = _libraries.setdefault(id(ffi), _Library(ffi, c))
     return found
 
 
@@ -183,10 +196,10 @@ def _state_flags(lib: _Library, ffi: Any, value: int) -> list[str]:
     return list(found)
 
 
-def allocation_unit(ffi: Any) -> str:
+def allocation_unit(ffi: Any, c: Any) -> str:
     """What slurmctld's select plugin counts allocations in, as slurmrestd reads it from its
     own copy of slurm.conf (libslurm's global ``slurm_conf``)."""
-    lib = _library(ffi)
+    lib = _library(ffi, c)
     try:
         address = ctypes.addressof(ctypes.c_char.in_dll(ctypes.CDLL(None), "slurm_conf"))
     except ValueError:
@@ -195,6 +208,15 @@ def allocation_unit(ffi: Any) -> str:
     if param & lib.cr_cores:
         return "cores"
     return "cpus" if param & lib.cr_cpu else ""
+
+
+def _show_flags(lib: _Library, info: Any) -> list[str]:
+    """The flags the record was loaded with; since 24.11 slurmctld no longer sends them, and
+    they are the ones every load here asks for (Job's default)."""
+    bits = lib.job_show_flags(info)
+    if bits < 0:
+        return ["SHOW_ALL", "SHOW_DETAIL"]
+    return [name for bit, name in lib.show_flags if bits & bit]
 
 
 def _state(lib: _Library, value: int) -> JobState:
@@ -257,12 +279,7 @@ def _allocations(
         cpus = max(lib.cpus_on_node(info.job_resrcs, index), 0)
         cores: tuple[tuple[int, int], ...] | None = None
         if lib.resources_count(info.job_resrcs, index, sockets, cores_per_socket) == 0:
-            cores = tuple(
-                (socket, core)
-                for socket in range(sockets[0])
-                for core in range(cores_per_socket[0])
-                if lib.resources_bit(info.job_resrcs, index, socket, core) == 1
-            )
+            cores = _cores(lib, ffi, info.job_resrcs, index, sockets[0], cores_per_socket[0])
         if len(names) == 1 and total is not None:
             mem = total
         elif per_node is not None:
@@ -273,6 +290,24 @@ def _allocations(
             mem = (total or 0) // len(names)
         allocations.append(NodeAllocation(node_name=name, cpus=cpus, memory=mem, cores=cores))
     return allocations
+
+
+def _cores(
+    lib: _Library, ffi: Any, resources: Any, index: int, sockets: int, per_socket: int
+) -> tuple[tuple[int, int], ...] | None:
+    """(socket, core) of each core the job has on its ``index``-th node."""
+    bitmap = lib.node_cores(resources, index)
+    if bitmap == ffi.NULL:
+        return None
+    try:
+        return tuple(
+            (socket, core)
+            for socket in range(sockets)
+            for core in range(per_socket)
+            if lib.bit_test(bitmap, socket * per_socket + core) == 1
+        )
+    finally:
+        lib.bit_free(ffi.new("int64_t **", bitmap))
 
 
 def _opt16(value: int) -> int | None:
@@ -294,15 +329,15 @@ def _specialization(value: int) -> tuple[int | None, int | None]:
 
 
 def job_from_c(
-    ffi: Any, info: Any, cluster_name: str, *, last_update: int = 0, unit: str = "cpus"
+    ffi: Any, c: Any, info: Any, cluster_name: str, *, last_update: int = 0, unit: str = "cpus"
 ) -> Job:
     """One ``job_info_t`` (from slurm_load_job[s] with SHOW_DETAIL) as a domain Job.
 
     ``cluster_name`` stands in where the record names no cluster; ``last_update`` is the
     message's time, which individual records do not carry; ``unit`` is what allocations are
-    counted in (``allocation_unit``).
+    counted in (``allocation_unit``). ``c`` is the binding's ``lib``.
     """
-    lib = _library(ffi)
+    lib = _library(ffi, c)
 
     def s(pointer: Any) -> str:
         return text(ffi, pointer)
@@ -391,7 +426,7 @@ def job_from_c(
         allocation_unit=unit,
         flags=_flags(lib, info.bitflags),
         state_flags=_state_flags(lib, ffi, info.job_state),
-        show_flags=[name for bit, name in lib.show_flags if info.show_flags & bit],
+        show_flags=_show_flags(lib, pointer(ffi, info)),
         group_name="" if gid == NO_VAL else group_name(gid),
         association_id=info.assoc_id,
         delay_boot=count(info.delay_boot),
@@ -430,12 +465,13 @@ def job_from_c(
     )
 
 
-def jobs_from_msg(ffi: Any, msg: Any, cluster_name: str) -> list[Job]:
+def jobs_from_msg(ffi: Any, c: Any, msg: Any, cluster_name: str) -> list[Job]:
     """Every record of a ``job_info_msg_t``, in slurmctld's order."""
     if msg == ffi.NULL:
         return []
-    unit = allocation_unit(ffi)
+    unit = allocation_unit(ffi, c)
+    stamp = msg.last_update
     return [
-        job_from_c(ffi, msg.job_array[i], cluster_name, last_update=msg.last_update, unit=unit)
+        job_from_c(ffi, c, msg.job_array[i], cluster_name, last_update=stamp, unit=unit)
         for i in range(msg.record_count)
     ]

@@ -34,7 +34,7 @@ def fill_job_update(
     it is sent as ``job_id_str``, which slurmctld resolves for arrays and het jobs alike.
     """
     if isinstance(job_id, int):
-        desc.job_id = job_id
+        lib.slurmgate_desc_set_job_id(desc, job_id)
     desc.job_id_str = _str(ffi, keep, "job_id", str(job_id))
 
     for field, value in (

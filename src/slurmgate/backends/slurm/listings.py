@@ -35,7 +35,7 @@ def jobs(call: Call, updated_since: int, cluster: str) -> Listing[Job]:
     ) as msg:
         if msg is None:
             return unchanged(updated_since)
-        return Listing(jobs_read.jobs_from_msg(call.ffi, msg, cluster), int(msg.last_update))
+        return Listing(jobs_read.jobs_from_msg(call.ffi, lib, msg, cluster), int(msg.last_update))
 
 
 def nodes(call: Call, updated_since: int) -> Listing[Node]:
