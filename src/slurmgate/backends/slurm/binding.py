@@ -207,8 +207,8 @@ def _compile(module_name: str, include_dir: Path, work: Path) -> Path:
 def unbindable(include_dir: Path, output: str) -> str:
     """One line: the release found, the releases supported, the first declaration refused."""
     try:
-        found = ".".join(str(part) for part in header_version(include_dir))
-        release = f"Slurm {found}"
+        major, minor, micro = header_version(include_dir)
+        release = f"Slurm {major}.{minor:02d}.{micro}"
     except ConfigError:
         release = "an unknown Slurm release"
     return (
