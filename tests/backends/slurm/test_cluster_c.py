@@ -19,7 +19,7 @@ import pytest
 
 from slurmgate.auth.keys import load_key
 from slurmgate.auth.tokens import mint
-from slurmgate.backends.slurm import binding, cluster_read
+from slurmgate.backends.slurm import binding, cluster_read, diag_read
 from slurmgate.backends.slurm.cvalues import INFINITE, NO_VAL, NO_VAL16, NO_VAL64, text
 from slurmgate.domain import NodeState
 from tests.support.lab import require_lab
@@ -261,7 +261,7 @@ def _statistics(lab: Libslurm) -> Any:
     return lab.loaded(
         "stats_info_response_msg_t",
         lambda out: lib.slurm_get_statistics(out, request),
-        lambda msg: cluster_read.free_stats_msg(ffi, msg),
+        lambda msg: diag_read.free_stats_msg(ffi, msg),
     )
 
 
@@ -269,7 +269,7 @@ def test_statistics_count_this_users_calls(lab: Libslurm) -> None:
     with lab.nodes_msg():
         pass
     with _statistics(lab) as msg:
-        stats = cluster_read.stats_from_msg(lab.ffi, lab.lib, msg)
+        stats = diag_read.stats_from_msg(lab.ffi, lab.lib, msg)
     assert abs(stats.req_time - time.time()) < 60
     assert 0 < stats.req_time_start <= stats.req_time
     types = {r.message_type: r for r in stats.rpcs_by_message_type}
@@ -296,7 +296,7 @@ def test_statistics_means_as_diag_derives_them(lab: Libslurm) -> None:
     users = ffi.new("uint32_t[]", [4_000_000_000])
     msg.rpc_user_size, msg.rpc_user_id = 1, users
     msg.rpc_user_cnt, msg.rpc_user_time = keep[1] + 1, keep[2] + 1
-    stats = cluster_read.stats_from_msg(ffi, lab.lib, msg)
+    stats = diag_read.stats_from_msg(ffi, lab.lib, msg)
     assert (stats.schedule_cycle_total, stats.schedule_cycle_mean) == (4, 2)
     assert (stats.schedule_cycle_mean_depth, stats.schedule_cycle_per_minute) == (2, 2)
     assert (stats.bf_cycle_mean, stats.bf_table_size_mean, stats.bf_depth_mean) == (3, 2, 0)
@@ -312,7 +312,7 @@ def test_ping_the_controller(lab: Libslurm) -> None:
         "slurm_conf_t", lambda out: lib.slurm_load_ctl_conf(0, out), lib.slurmgate_free_conf
     ) as conf:
         lab.act()
-        pings = cluster_read.ping_controllers(lib, cluster_read.controller_hosts(lab.ffi, conf))
+        pings = diag_read.ping_controllers(lib, diag_read.controller_hosts(lab.ffi, conf))
     assert [(p.hostname, p.mode, p.responding, p.status) for p in pings] == [
         (lab.node, "primary", True, 0)
     ]
@@ -320,7 +320,7 @@ def test_ping_the_controller(lab: Libslurm) -> None:
 
 
 def test_controller_modes() -> None:
-    modes = cluster_read.controller_mode
+    modes = diag_read.controller_mode
     assert [modes(i, 1) for i in range(1)] == ["primary"]
     assert [modes(i, 2) for i in range(2)] == ["primary", "backup"]
     assert [modes(i, 3) for i in range(3)] == ["primary", "backup1", "backup2"]

@@ -24,7 +24,8 @@ from slurmgate.auth.keys import load_key
 from slurmgate.auth.tokens import mint
 from slurmgate.backends.slurm import binding
 from slurmgate.backends.slurm.cvalues import INFINITE, text
-from slurmgate.backends.slurm.jobs_read import jobs_from_msg, tres_memory
+from slurmgate.backends.slurm.job_resources import tres_memory
+from slurmgate.backends.slurm.jobs_read import jobs_from_msg
 from slurmgate.backends.slurm.jobs_write import fill_job_desc, fill_job_update
 from slurmgate.domain import InvalidRequest, Job, JobSpec, JobState, JobUpdate
 from tests.support.lab import Lab, require_lab

@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from slurmgate.backends.base import Capability, ClusterInfo, Listing
-from slurmgate.backends.slurm import access_read, cluster_read, jobs_read, jobs_write, listings
+from slurmgate.backends.slurm import (
+    access_read,
+    diag_read,
+    jobs_read,
+    jobs_write,
+    listings,
+)
 from slurmgate.backends.slurm import binding as slurm_binding
 from slurmgate.backends.slurm.client import Call, SlurmClient
 from slurmgate.backends.slurm.cvalues import text
@@ -118,10 +124,10 @@ class SlurmBackend:
                 out = ffi.new("slurm_conf_t **")
                 call.check(lib.slurm_load_ctl_conf(0, out), "slurm_load_ctl_conf")
                 try:
-                    hosts = self._controllers.put(cluster_read.controller_hosts(ffi, out[0]))
+                    hosts = self._controllers.put(diag_read.controller_hosts(ffi, out[0]))
                 finally:
                     lib.slurmgate_free_conf(out[0])
-            return cluster_read.ping_controllers(call.lib, hosts)
+            return diag_read.ping_controllers(call.lib, hosts)
 
         return await self.client.run(principal, work)
 
@@ -133,9 +139,9 @@ class SlurmBackend:
             out = ffi.new("stats_info_response_msg_t **")
             call.check(lib.slurm_get_statistics(out, request), "slurm_get_statistics")
             try:
-                return cluster_read.stats_from_msg(ffi, lib, out[0])
+                return diag_read.stats_from_msg(ffi, lib, out[0])
             finally:
-                cluster_read.free_stats_msg(ffi, out[0])
+                diag_read.free_stats_msg(ffi, out[0])
 
         return await self.client.run(principal, work)
 

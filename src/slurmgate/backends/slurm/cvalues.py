@@ -6,6 +6,8 @@ ones), at every integer width.
 
 from __future__ import annotations
 
+import ctypes
+import threading
 from typing import Any
 
 NO_VAL8, INFINITE8 = 0xFE, 0xFF
@@ -49,3 +51,23 @@ def pointer(ffi: Any, record: Any) -> Any:
     """A pointer to ``record``, which may be a struct (an array item) or a pointer already:
     what a C function taking the struct needs."""
     return record if ffi.typeof(record).kind == "pointer" else ffi.addressof(record)
+
+
+_functions: dict[tuple[int, str, str], Any] = {}
+_functions_lock = threading.Lock()
+
+
+def libslurm_function(ffi: Any, name: str, signature: str) -> Any:
+    """A libslurm function that slurm.h does not declare, callable through ``ffi``.
+
+    The API-mode module can only bind what the header declares; libslurmfull exports more
+    (job_state_string, the sbatch option parsers). ``binding.load`` opened it RTLD_GLOBAL,
+    so the process's global symbols have them. ``signature`` must match Slurm's prototype.
+    """
+    key = (id(ffi), name, signature)
+    found = _functions.get(key)
+    if found is None:
+        with _functions_lock:
+            address = ctypes.cast(getattr(ctypes.CDLL(None), name), ctypes.c_void_p).value
+            found = _functions.setdefault(key, (ffi, ffi.cast(signature, address)))
+    return found[1]

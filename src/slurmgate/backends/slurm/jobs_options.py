@@ -13,8 +13,7 @@ import functools
 from collections.abc import Iterable
 from typing import Any
 
-from slurmgate.backends.slurm.cvalues import INFINITE16, NO_VAL, NO_VAL16, text
-from slurmgate.backends.slurm.jobs_read import libslurm_function
+from slurmgate.backends.slurm.cvalues import INFINITE16, NO_VAL, NO_VAL16, libslurm_function, text
 from slurmgate.domain import InvalidRequest
 from slurmgate.domain.slurm_errno import ESLURM_REST_FAIL_PARSING
 

@@ -7,24 +7,24 @@ The rules follow ``dump_job_info`` in src/plugins/openapi/v0.0.38/jobs.c: the re
 
 from __future__ import annotations
 
-import ctypes
 import grp
 import pwd
 import threading
 from functools import lru_cache
 from typing import Any
 
-from slurmgate.backends.local import hostlist
+from slurmgate.backends.slurm import job_resources
 from slurmgate.backends.slurm.cvalues import (
     INFINITE16,
     NO_VAL,
     NO_VAL16,
     count,
+    libslurm_function,
     number,
     pointer,
     text,
 )
-from slurmgate.domain import ExitStatus, InvalidRequest, Job, JobState, NodeAllocation
+from slurmgate.domain import ExitStatus, Job, JobState
 
 # job_state & JOB_STATE_BASE indexes enum job_states (slurm.h), in this order.
 _STATES = (
@@ -81,26 +81,6 @@ _SHARED = {0: "none", 1: "shared", 2: "user", 3: "mcs"}  # JOB_SHARED_NONE..JOB_
 CORE_SPEC_THREAD = 0x8000
 
 
-_functions: dict[tuple[int, str, str], Any] = {}
-_functions_lock = threading.Lock()
-
-
-def libslurm_function(ffi: Any, name: str, signature: str) -> Any:
-    """A libslurm function that slurm.h does not declare, callable through ``ffi``.
-
-    The API-mode module can only bind what the header declares; libslurmfull exports more
-    (job_state_string, the sbatch option parsers). ``binding.load`` opened it RTLD_GLOBAL,
-    so the process's global symbols have them. ``signature`` must match Slurm's prototype.
-    """
-    key = (id(ffi), name, signature)
-    found = _functions.get(key)
-    if found is None:
-        with _functions_lock:
-            address = ctypes.cast(getattr(ctypes.CDLL(None), name), ctypes.c_void_p).value
-            found = _functions.setdefault(key, (ffi, ffi.cast(signature, address)))
-    return found[1]
-
-
 class _Library:
     """The constants and functions job records need, resolved once per binding."""
 
@@ -111,27 +91,10 @@ class _Library:
         self.nice_offset = ffi.integer_const("NICE_OFFSET")
         # The binding's shims: what they call differs by release (releases.py).
         self.reason_string = c.slurmgate_reason_string
-        self.cpus_on_node = c.slurmgate_cpus_on_node
         self.job_show_flags = c.slurmgate_job_show_flags
         self.show_flags = tuple((ffi.integer_const(name), name) for name in _SHOW_FLAG_NAMES)
         self.state_flags = ffi.integer_const("JOB_STATE_FLAGS")
         self.state_string = libslurm_function(ffi, "job_state_string", "char *(*)(uint32_t)")
-        self.resources_count = libslurm_function(
-            ffi,
-            "get_job_resources_cnt",
-            "int (*)(job_resources_t *, uint32_t, uint16_t *, uint16_t *)",
-        )
-        # A node's cores as a bitmap of its own (bitstr_t is int64_t): what every release
-        # exports, where get_job_resources_bit went in 26.05.
-        self.node_cores = libslurm_function(
-            ffi, "copy_job_resources_node", "int64_t *(*)(job_resources_t *, uint32_t)"
-        )
-        self.bit_test = libslurm_function(ffi, "slurm_bit_test", "int (*)(int64_t *, int64_t)")
-        self.bit_free = libslurm_function(ffi, "slurm_bit_free", "void (*)(int64_t **)")
-        self.cr_cores = ffi.integer_const("SLURMGATE_CR_CORE") | ffi.integer_const(
-            "SLURMGATE_CR_SOCKET"
-        )
-        self.cr_cpu = ffi.integer_const("SLURMGATE_CR_CPU")
         self.reasons: dict[int, str] = {}
         self.states: dict[int, list[str]] = {}
 
@@ -196,20 +159,6 @@ def _state_flags(lib: _Library, ffi: Any, value: int) -> list[str]:
     return list(found)
 
 
-def allocation_unit(ffi: Any, c: Any) -> str:
-    """What slurmctld's select plugin counts allocations in, as slurmrestd reads it from its
-    own copy of slurm.conf (libslurm's global ``slurm_conf``)."""
-    lib = _library(ffi, c)
-    try:
-        address = ctypes.addressof(ctypes.c_char.in_dll(ctypes.CDLL(None), "slurm_conf"))
-    except ValueError:
-        return "cpus"
-    param = ffi.cast("slurm_conf_t *", address).select_type_param
-    if param & lib.cr_cores:
-        return "cores"
-    return "cpus" if param & lib.cr_cpu else ""
-
-
 def _show_flags(lib: _Library, info: Any) -> list[str]:
     """The flags the record was loaded with; since 24.11 slurmctld no longer sends them, and
     they are the ones every load here asks for (Job's default)."""
@@ -234,80 +183,6 @@ def _memory(lib: _Library, value: int) -> tuple[int | None, int | None]:
     if value & lib.mem_per_cpu:
         return None, value & ~lib.mem_per_cpu
     return (value or None), None
-
-
-_UNITS = {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024**2, "P": 1024**3}
-
-
-def tres_memory(tres: str) -> int | None:
-    """The ``mem=`` of a TRES string in MiB ("cpu=2,mem=8G,node=1" -> 8192), None if absent."""
-    for item in tres.split(","):
-        name, _, value = item.partition("=")
-        if name == "mem" and value:
-            unit = value[-1].upper()
-            digits = value[:-1] if unit in _UNITS else value
-            try:
-                return int(float(digits) * _UNITS.get(unit, 1))
-            except ValueError:
-                return None
-    return None
-
-
-def _allocations(
-    lib: _Library,
-    ffi: Any,
-    info: Any,
-    nodes: str,
-    memory: tuple[int | None, int | None],
-    tres_alloc: str,
-) -> list[NodeAllocation]:
-    if not nodes or info.job_resrcs == ffi.NULL:
-        return []
-    try:
-        names = hostlist.expand(nodes)
-    except InvalidRequest:
-        return []
-    # Per-node allocated memory is not in slurm.h's view of job_resources: the allocated TRES
-    # give the total, and the request how it splits (select/cons_tres gives each node the
-    # per-node amount, or its CPUs times the per-CPU amount).
-    total = tres_memory(tres_alloc)
-    per_node, per_cpu = memory
-    allocations = []
-    sockets = ffi.new("uint16_t *")
-    cores_per_socket = ffi.new("uint16_t *")
-    for index, name in enumerate(names):
-        cpus = max(lib.cpus_on_node(info.job_resrcs, index), 0)
-        cores: tuple[tuple[int, int], ...] | None = None
-        if lib.resources_count(info.job_resrcs, index, sockets, cores_per_socket) == 0:
-            cores = _cores(lib, ffi, info.job_resrcs, index, sockets[0], cores_per_socket[0])
-        if len(names) == 1 and total is not None:
-            mem = total
-        elif per_node is not None:
-            mem = per_node
-        elif per_cpu is not None:
-            mem = cpus * per_cpu
-        else:
-            mem = (total or 0) // len(names)
-        allocations.append(NodeAllocation(node_name=name, cpus=cpus, memory=mem, cores=cores))
-    return allocations
-
-
-def _cores(
-    lib: _Library, ffi: Any, resources: Any, index: int, sockets: int, per_socket: int
-) -> tuple[tuple[int, int], ...] | None:
-    """(socket, core) of each core the job has on its ``index``-th node."""
-    bitmap = lib.node_cores(resources, index)
-    if bitmap == ffi.NULL:
-        return None
-    try:
-        return tuple(
-            (socket, core)
-            for socket in range(sockets)
-            for core in range(per_socket)
-            if lib.bit_test(bitmap, socket * per_socket + core) == 1
-        )
-    finally:
-        lib.bit_free(ffi.new("int64_t **", bitmap))
 
 
 def _opt16(value: int) -> int | None:
@@ -422,7 +297,7 @@ def job_from_c(
         tres_alloc_str=tres_alloc,
         tres_per_node=s(info.tres_per_node),
         billable_tres=0.0 if info.billable_tres == float(NO_VAL) else info.billable_tres,
-        allocations=_allocations(lib, ffi, info, nodes, memory, tres_alloc),
+        allocations=job_resources.allocations(ffi, c, info, nodes, memory, tres_alloc),
         allocation_unit=unit,
         flags=_flags(lib, info.bitflags),
         state_flags=_state_flags(lib, ffi, info.job_state),
@@ -469,7 +344,7 @@ def jobs_from_msg(ffi: Any, c: Any, msg: Any, cluster_name: str) -> list[Job]:
     """Every record of a ``job_info_msg_t``, in slurmctld's order."""
     if msg == ffi.NULL:
         return []
-    unit = allocation_unit(ffi, c)
+    unit = job_resources.allocation_unit(ffi, c)
     stamp = msg.last_update
     return [
         job_from_c(ffi, c, msg.job_array[i], cluster_name, last_update=stamp, unit=unit)
