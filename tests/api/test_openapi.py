@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -11,9 +10,9 @@ import pytest
 
 from slurmgate.api.openapi import build_openapi
 from slurmgate.api.versions import VERSIONS
+from tests.support.spec import SPEC_22_05
 
-SPEC = Path(__file__).resolve().parents[3] / "shared/specs/slurmrestd-22.05.8-openapi.json"
-OFFICIAL: dict[str, Any] = json.loads(SPEC.read_text())
+OFFICIAL: dict[str, Any] = json.loads(SPEC_22_05.read_text())
 OURS = build_openapi()
 METHODS = {"get", "post", "delete", "put", "patch"}
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -31,15 +30,15 @@ from slurmgate.domain import (
     Stats,
     SubmitResult,
 )
+from tests.support.spec import SPEC_22_05
 
-SPEC = Path(__file__).resolve().parents[3] / "shared/specs/slurmrestd-22.05.8-openapi.json"
 INFO = ClusterInfo(cluster_name="lab", slurm_version=(22, 5, 8))
 NAMES = sorted(VERSIONS)
 
 
 @functools.cache
 def official() -> dict[str, Any]:
-    return dict(json.loads(SPEC.read_text()))
+    return dict(json.loads(SPEC_22_05.read_text()))
 
 
 def validate(body: object, version: str, schema: str) -> Any:

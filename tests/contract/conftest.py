@@ -8,6 +8,7 @@ with ``sgbob`` as the other user, and skips where there is none (never in CI).
 from __future__ import annotations
 
 import os
+import pwd
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from tests.support.cluster import (
     Api,
     Cluster,
     current_user,
+    gateway_home,
     read_key,
     read_key_file,
     start_gateway,
@@ -83,6 +85,7 @@ def cluster(
             other_user=_other_user(user),
             user_is_admin=user == "root",
             workdir=Path(workdir),
+            home=gateway_home(state_dir),
             process=process,
         )
     finally:
@@ -137,5 +140,6 @@ def _lab_cluster() -> Iterator[Cluster]:
             user_is_admin=False,
             node_name=lab.node,
             workdir=workdir,
+            home=Path(pwd.getpwnam(lab.users[0]).pw_dir),
             process=gateway.process,
         )

@@ -189,7 +189,7 @@ def test_job_asking_for_more_time_than_its_partition_allows_waits_with_the_reaso
 
 
 def test_job_without_environment_or_directory_runs_with_documented_defaults(
-    api: Api, workdir: Path
+    api: Api, cluster: Cluster, workdir: Path
 ) -> None:
     response = api.post(
         "job/submit",
@@ -201,8 +201,11 @@ def test_job_without_environment_or_directory_runs_with_documented_defaults(
     job = api.wait_for(job_id)
     assert job["job_state"] == "COMPLETED", job
     assert (workdir / "path.txt").read_text().strip().startswith("/")
-    # The default working directory is the user's home, where the default output lands.
-    default_output = Path(job["current_working_directory"]) / f"slurm-{job_id}.out"
+    # The default working directory is the user's home (a test's own), where the default
+    # output lands.
+    assert cluster.home is not None
+    assert Path(job["current_working_directory"]) == cluster.home
+    default_output = cluster.home / f"slurm-{job_id}.out"
     assert default_output.exists()
     default_output.unlink()
 

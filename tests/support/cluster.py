@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import shutil
 import signal
 import socket
 import subprocess
@@ -46,6 +47,8 @@ class Cluster:
     workdir: Path
     #: Whether ``user`` is one of the gateway's administrators (Slurm: root, SlurmUser).
     user_is_admin: bool = False
+    #: ``user``'s home: where a job that names no working directory runs.
+    home: Path | None = None
     #: The cluster's one node (8 CPUs, 8 GiB on every backend the suite runs on).
     node_name: str = "node1"
     process: subprocess.Popen[bytes] | None = None
@@ -166,14 +169,22 @@ def start_gateway(
     ]
     if os.geteuid() == 0 and user is None:
         argv.append("--allow-root")
-    env = {**os.environ, **(extra_env or {})}
+    # The gateway's own home (where the jobs it runs as itself start by default) is its own.
+    home = gateway_home(state_dir)
+    home.mkdir(exist_ok=True)
     if user is not None:
-        env["HOME"] = str(state_dir)
+        shutil.chown(home, user, user)
+    env = {**os.environ, "HOME": str(home), **(extra_env or {})}
     with (state_dir / "gateway.log").open("ab") as log:  # the child keeps its own descriptor
         process = subprocess.Popen(argv, stdout=log, stderr=log, env=env, user=user)
     base_url = f"http://127.0.0.1:{port}"
     wait_until_serving(process, base_url, state_dir / "gateway.log")
     return process, base_url
+
+
+def gateway_home(state_dir: Path) -> Path:
+    """``HOME`` of the gateway ``start_gateway`` started with ``state_dir``."""
+    return state_dir / "home"
 
 
 def wait_until_serving(

@@ -10,7 +10,8 @@ from typing import Any
 
 import jsonschema
 
-SPECS_DIR = Path(__file__).resolve().parents[3] / "shared" / "specs"
+#: The reference documents, kept in the repository as test data (their README says whence).
+SPECS_DIR = Path(__file__).resolve().parents[1] / "data" / "specs"
 SPEC_22_05 = SPECS_DIR / "slurmrestd-22.05.8-openapi.json"
 
 

@@ -3,7 +3,8 @@
 Defaults of the embedded cluster for a job that does not say:
 
 - environment: ``PATH`` = ``local.default_path``; ``HOME``, ``USER``, ``LOGNAME``, ``SHELL`` from
-  the user's passwd entry; ``LANG=C.UTF-8``. A given environment is used as it is.
+  the user's passwd entry (for the gateway's own account, ``HOME`` is the gateway's);
+  ``LANG=C.UTF-8``. A given environment is used as it is.
 - working directory: the user's home directory if it exists, else ``/tmp``.
 - standard output: ``slurm-%j.out`` (``slurm-%A_%a.out`` for an array) in the working
   directory; standard error goes with standard output; standard input is ``/dev/null``.
@@ -156,6 +157,9 @@ class SubmissionRules:
     def owner(self, principal: Principal) -> Owner:
         name = principal.user_name
         found = lookup_user(name)
+        gw = self.gateway_user
+        if found is not None and found.uid == gw.uid:
+            found = gw  # the gateway's own account: its home is the process's
         if self.as_root:
             if found is None:
                 raise PermissionDenied(
@@ -164,7 +168,6 @@ class SubmissionRules:
                     error="Invalid user id",
                 )
             return Owner(found, found.uid, found.gid, _home_or_tmp(found))
-        gw = self.gateway_user
         user = found or UserInfo(
             name=name, uid=gw.uid, gid=gw.gid, home=gw.home, login_shell=gw.login_shell
         )

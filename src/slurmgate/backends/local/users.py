@@ -5,7 +5,7 @@ from __future__ import annotations
 import grp
 import os
 import pwd
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,16 +43,21 @@ def lookup_uid(uid: int) -> UserInfo | None:
 
 
 def current_user() -> UserInfo:
-    """The account this process runs as; synthesised when it has no passwd entry (containers)."""
+    """The account this process runs as; synthesised when it has no passwd entry (containers).
+
+    Its home is ``$HOME`` when set, as for any program its user starts: that is where a shell
+    of the same user would put ``~``, and where the jobs it runs as itself start.
+    """
     uid = os.geteuid()
+    home = os.environ.get("HOME")
     found = lookup_uid(uid)
     if found is not None:
-        return found
+        return replace(found, home=home) if home else found
     return UserInfo(
         name=os.environ.get("USER") or str(uid),
         uid=uid,
         gid=os.getegid(),
-        home=os.environ.get("HOME") or "/",
+        home=home or "/",
         login_shell="/bin/sh",
     )
 
