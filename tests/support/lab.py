@@ -1,7 +1,8 @@
 """The lab cluster (scripts/lab-cluster): whether it is up, and what tests need to know of it.
 
 Real-cluster tests skip, saying why, where there is no lab cluster; in CI (``CI=true``) they
-must run, so a missing cluster fails them instead.
+must run, so a missing cluster fails them instead. Run inside the root of another release's lab
+(``scripts/lab-cluster run 24.11 -- ...``, docs/labs.md), they find that lab here alike.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "lab-cluster"
 
 @dataclass(frozen=True)
 class Lab:
+    #: The Slurm release of this lab: "22.05" on the host, "24.11" or "26.05" in their roots
+    #: (docs/labs.md); a lab whose lab.env predates it is the host's 22.05.
+    release: str
     cluster: str
     slurm_conf: Path
     #: The cluster's key (root reads it to mint test tokens).
@@ -47,6 +51,7 @@ def require_lab() -> Lab:
         pytest.skip(reason)
     values = dict(line.split("=", 1) for line in ENV_FILE.read_text().splitlines() if "=" in line)
     return Lab(
+        release=values.get("LAB_RELEASE", "22.05"),
         cluster=values["LAB_CLUSTER"],
         slurm_conf=Path(values["LAB_SLURM_CONF"]),
         jwt_key=Path(values["LAB_JWT_KEY"]),
