@@ -6,16 +6,16 @@ submitted with the same request. ``INTENTIONAL``: differences slurmgate makes on
 Anything else is a bug.
 
 HTTP statuses are not listed here: every error test asserts slurmgate's status itself
-(slurmrestd answers 500 for every failure).
+(slurmrestd answers 500 for every failure). Keys and types must agree everywhere: slurmgate
+prints what the daemon prints, where the official document says otherwise too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from tests.differential.compare import MISSING, Difference, is_positional, json_type
+from tests.differential.compare import MISSING, Difference
 
 VOLATILE: tuple[tuple[str, str], ...] = (
     ("$.statistics.req_time", "the time of the request itself"),
@@ -49,34 +49,12 @@ PER_JOB_CORES: tuple[tuple[str, str], ...] = (
     ("$.jobs[].job_resources.allocated_nodes*.cores.*", "which cores each job got"),
 )
 
-#: The unset stand-ins slurmgate prints where the daemon prints null (docs/api.md).
-UNSET = (0, -1, "", 0xFFFFFFFE, 0xFFFFFFFF, [], {})
-
 
 @dataclass(frozen=True)
 class Intentional:
     name: str
     reason: str
     applies: Callable[[Difference], bool]
-
-
-def _declared_type(schema: dict[str, Any] | None) -> str | None:
-    declared = (schema or {}).get("type")
-    return "number" if declared == "integer" else declared
-
-
-def _same_value(daemon: Any, gateway: Any) -> bool:
-    """Whether a value the daemon printed untyped is the one slurmgate printed typed."""
-    if daemon is None:
-        return gateway in UNSET or (isinstance(gateway, str) and _number(gateway) in UNSET)
-    if json_type(daemon) == "number" and isinstance(gateway, str):
-        return _number(gateway) == daemon
-    if isinstance(daemon, str) and json_type(gateway) == "number":
-        return _number(daemon) == gateway
-    if isinstance(daemon, list) and isinstance(gateway, str):
-        return ",".join(map(str, daemon)) == gateway
-    # A list printed as an object keyed by position: compare() compares the elements.
-    return is_positional(daemon) and isinstance(gateway, list)
 
 
 def _number(text: str) -> float | None:
@@ -86,52 +64,7 @@ def _number(text: str) -> float | None:
         return None
 
 
-def _documented_type(d: Difference) -> bool:
-    declared = _declared_type(d.schema)
-    return (
-        declared is not None
-        and d.daemon is not MISSING
-        and d.gateway is not MISSING
-        and json_type(d.gateway) == declared
-        and json_type(d.daemon) != declared
-        and _same_value(d.daemon, d.gateway)
-    )
-
-
-_FOLLOWS_DOCUMENT = (
-    "slurmgate follows the version's official document where the 22.05 daemon does not "
-    "(docs/api.md, 'Where slurmgate follows the official document rather than the daemon')"
-)
-
 INTENTIONAL: tuple[Intentional, ...] = (
-    Intentional(
-        "undocumented key",
-        f"the daemon prints a key its document does not declare; {_FOLLOWS_DOCUMENT}",
-        lambda d: d.gateway is MISSING and d.declared is False,
-    ),
-    Intentional(
-        "documented key",
-        f"the daemon leaves out a key its document declares; {_FOLLOWS_DOCUMENT}",
-        lambda d: d.daemon is MISSING and d.declared is True,
-    ),
-    Intentional(
-        "documented type",
-        "the daemon prints a number where the document declares a string (or the reverse), a "
-        "list for a string, a list as an object keyed by position, or null for an unset value; "
-        'slurmgate prints the same value as the declared type (0, -1, "", NO_VAL or INFINITE '
-        f"if unset); {_FOLLOWS_DOCUMENT}",
-        _documented_type,
-    ),
-    Intentional(
-        "documented allocated_nodes cpus",
-        "v0.0.36/37 declare allocated_nodes[].cpus an object (cores by id) where the daemon "
-        f"prints a count; {_FOLLOWS_DOCUMENT}",
-        lambda d: (
-            d.pattern.endswith(".allocated_nodes[].cpus")
-            and isinstance(d.daemon, int)
-            and isinstance(d.gateway, dict)
-        ),
-    ),
     Intentional(
         "daemon bug: cpus_per_task",
         "slurmrestd 22.05 prints cpus_per_task only when the job set --cpu-freq (its check "

@@ -10,16 +10,17 @@ from typing import Any
 
 import httpx
 
+from slurmgate.api.openapi import build_openapi
 from slurmgate.auth.tokens import mint
 from tests.differential.compare import Difference, SchemaResolver, compare, report
 from tests.differential.known import VOLATILE, patterns, unexplained
 from tests.support.lab import MIRROR_MAX_AGE, LabGateway
-from tests.support.spec import load_spec
 
 VERSIONS = ("v0.0.36", "v0.0.37", "v0.0.38")
 
-#: v0.0.38 is the only version whose document describes ``meta``; every version prints it.
-RESOLVER = SchemaResolver(load_spec(), {"meta": {"$ref": "#/components/schemas/v0.0.38_meta"}})
+#: slurmgate's own document (what it declares it prints), to name the places compared.
+OURS = build_openapi()
+RESOLVER = SchemaResolver(OURS)
 
 #: Updates and cancellations have no schema in the document; both daemons answer with
 #: meta and errors.
@@ -33,13 +34,13 @@ EMPTY_RESPONSE = {
 
 
 def documented(version: str, method: str, template: str) -> bool:
-    """Whether the version's official document has this operation."""
-    return method.lower() in load_spec()["paths"].get(f"/slurm/{version}/{template}", {})
+    """Whether slurmgate serves this operation in this version."""
+    return method.lower() in OURS["paths"].get(f"/slurm/{version}/{template}", {})
 
 
 def response_schema(version: str, method: str, template: str) -> dict[str, Any]:
-    """The document's 200 response schema for an operation (``EMPTY_RESPONSE`` if none)."""
-    operation = load_spec()["paths"][f"/slurm/{version}/{template}"][method.lower()]
+    """slurmgate's 200 response schema for an operation (``EMPTY_RESPONSE`` if none)."""
+    operation = OURS["paths"][f"/slurm/{version}/{template}"][method.lower()]
     content = operation["responses"].get("200", {}).get("content", {})
     schema: dict[str, Any] | None = content.get("application/json", {}).get("schema")
     return schema or EMPTY_RESPONSE

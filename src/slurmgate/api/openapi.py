@@ -22,49 +22,27 @@ from slurmgate.api.versions import DEFAULT_VERSION, VERSIONS, ApiVersion
 
 _JSON = "application/json"
 
-# operation -> (method, path, summary, request schema, response schema)
-_OPERATIONS: dict[str, tuple[str, str, str, str | None, str | None]] = {
-    "diag": ("get", "/diag", "get diagnostics", None, "diag"),
-    "ping": ("get", "/ping", "ping test", None, "pings"),
-    "jobs": ("get", "/jobs", "get list of jobs", None, "jobs_response"),
-    "job_get": ("get", "/job/{job_id}", "get job info", None, "jobs_response"),
-    "job_update": ("post", "/job/{job_id}", "update job", "job_properties", None),
-    "job_cancel": ("delete", "/job/{job_id}", "cancel or signal job", None, None),
-    "job_submit": (
-        "post",
-        "/job/submit",
-        "submit new job",
-        "job_submission",
-        "job_submission_response",
-    ),
-    "nodes": ("get", "/nodes", "get all node info", None, "nodes_response"),
-    "node": ("get", "/node/{node_name}", "get node info", None, "nodes_response"),
-    "partitions": ("get", "/partitions", "get all partition info", None, "partitions_response"),
-    "partition": (
-        "get",
-        "/partition/{partition_name}",
-        "get partition info",
-        None,
-        "partitions_response",
-    ),
-    "reservations": (
-        "get",
-        "/reservations",
-        "get all reservation info",
-        None,
-        "reservations_response",
-    ),
-    "reservation": (
-        "get",
-        "/reservation/{reservation_name}",
-        "get reservation info",
-        None,
-        "reservations_response",
-    ),
-    "licenses": ("get", "/licenses", "get all Slurm tracked license info", None, "licenses"),
+# operation -> (method, path, summary); the request and response records are the version's.
+_OPERATIONS: dict[str, tuple[str, str, str]] = {
+    "diag": ("get", "/diag", "get diagnostics"),
+    "ping": ("get", "/ping", "ping test"),
+    "jobs": ("get", "/jobs", "get list of jobs"),
+    "job_get": ("get", "/job/{job_id}", "get job info"),
+    "job_update": ("post", "/job/{job_id}", "update job"),
+    "job_cancel": ("delete", "/job/{job_id}", "cancel or signal job"),
+    "job_submit": ("post", "/job/submit", "submit new job"),
+    "nodes": ("get", "/nodes", "get all node info"),
+    "node": ("get", "/node/{node_name}", "get node info"),
+    "partitions": ("get", "/partitions", "get all partition info"),
+    "partition": ("get", "/partition/{partition_name}", "get partition info"),
+    "reservations": ("get", "/reservations", "get all reservation info"),
+    "reservation": ("get", "/reservation/{reservation_name}", "get reservation info"),
+    "licenses": ("get", "/licenses", "get all Slurm tracked license info"),
 }
 
 _MAX_JOB_ID = 2**32 - 1
+#: The signal names DELETE job/{job_id} takes (numbers are taken too).
+SIGNALS = "HUP,INT,QUIT,ABRT,KILL,ALRM,TERM,USR1,USR2,URG,CONT,STOP,TSTP,TTIN,TTOU".split(",")
 
 # Listings that take ``?update_time=`` (from v0.0.37 on).
 _UPDATE_TIME = frozenset(
@@ -78,17 +56,6 @@ _MIRRORED = frozenset({"diag", "ping", "jobs", "nodes", "partitions", "reservati
 
 def _ref(version: str, name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{version}_{name}"}
-
-
-def _resolve(schema: Any, version: str) -> Any:
-    """A copy of ``schema`` whose short references point into the version's components."""
-    if isinstance(schema, dict):
-        if set(schema) == {"$ref"}:
-            return _ref(version, schema["$ref"])
-        return {k: _resolve(v, version) for k, v in schema.items()}
-    if isinstance(schema, list):
-        return [_resolve(v, version) for v in schema]
-    return schema
 
 
 def _content(version: str, name: str) -> dict[str, Any]:
@@ -116,7 +83,7 @@ def _parameters(version: ApiVersion, operation: str, path: str) -> list[dict[str
                 "in": "query",
                 "description": "signal to send to job (name or number); default KILL",
                 "required": False,
-                "schema": _ref(version.name, "signal"),
+                "schema": {"type": "string", "enum": SIGNALS},
             }
         )
     if operation == "jobs":
@@ -135,7 +102,9 @@ def _parameters(version: ApiVersion, operation: str, path: str) -> list[dict[str
 
 
 def _operation(version: ApiVersion, operation: str) -> tuple[str, str, dict[str, Any]]:
-    method, path, summary, request, response = _OPERATIONS[operation]
+    method, path, summary = _OPERATIONS[operation]
+    request = version.spec.requests.get(operation)
+    response = version.spec.responses.get(operation)
     op: dict[str, Any] = {
         "tags": ["slurm"],
         "operationId": f"slurm_{version.name.replace('.', '_')}_{operation}",
@@ -167,8 +136,7 @@ def build_openapi(versions: Mapping[str, ApiVersion] | None = None) -> dict[str,
     paths: dict[str, dict[str, Any]] = {}
     schemas: dict[str, Any] = {}
     for version in served.values():
-        for name, schema in version.schemas.items():
-            schemas[f"{version.name}_{name}"] = _resolve(schema, version.name)
+        schemas.update(version.schemas)
         for operation in sorted(version.operations()):
             method, path, op = _operation(version, operation)
             paths.setdefault(path, {})[method] = op

@@ -30,6 +30,13 @@ class SlurmgateError(Exception):
     default_error_number = 0
     default_error_name = "Unspecified error"
 
+    description: str
+    error_number: int
+    #: Slurm's short name of the error (slurm_strerror).
+    error: str
+    #: Where it was detected: a field path, a function, the request.
+    source: str
+
     def __init__(
         self,
         description: str,

@@ -344,7 +344,8 @@ class Job:
     tres_req_str: str = ""
     tres_alloc_str: str = ""
     tres_per_node: str = ""
-    billable_tres: float = 0.0
+    #: None until slurmctld has computed it (at the job's start).
+    billable_tres: float | None = None
     allocations: list[NodeAllocation] = field(default_factory=list)
     #: What slurmctld counts an allocation in: "cores" (SelectTypeParameters CR_Core or
     #: CR_Socket), "cpus" (CR_CPU), "" (neither).

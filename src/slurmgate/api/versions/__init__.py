@@ -1,32 +1,16 @@
 """The API versions slurmgate serves, each a view of the one domain model.
 
-``VERSIONS`` maps a path segment ("v0.0.38") to the object that renders domain objects as that
-version's JSON and parses that version's request bodies into domain types.
+A version is data: a ``VersionSpec`` (its tables, written as the differences from the version
+before) read by the one ``Version`` class. ``VERSIONS`` maps a path segment ("v0.0.38") to the
+``Version`` that renders domain objects as that version's JSON and parses its request bodies.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from slurmgate.api.versions import v0036, v0037, v0038
+from slurmgate.api.versions.version import Version, VersionSpec
 
-from slurmgate.api.versions.v0036 import V0036
-from slurmgate.api.versions.v0037 import V0037
-from slurmgate.api.versions.v0038 import V0038
-from slurmgate.backends.base import ClusterInfo
-from slurmgate.domain import (
-    ControllerPing,
-    Job,
-    JobSubmission,
-    JobUpdate,
-    License,
-    Node,
-    Partition,
-    Reservation,
-    SlurmgateError,
-    Stats,
-    SubmitResult,
-)
-
-#: Every endpoint name ``ApiVersion.operations`` may contain.
+#: Every endpoint name a version's ``operations()`` may contain.
 OPERATIONS = frozenset(
     {
         "diag",
@@ -46,52 +30,14 @@ OPERATIONS = frozenset(
     }
 )
 
+#: Every version's tables, oldest first.
+SPECS: tuple[VersionSpec, ...] = (v0036.SPEC, v0037.SPEC, v0038.SPEC)
 
-class ApiVersion(Protocol):
-    """What the routes need from a version."""
+#: What the routes use of a version.
+ApiVersion = Version
 
-    name: str
-    deprecated: bool
-    schemas: dict[str, dict[str, Any]]
-
-    def operations(self) -> frozenset[str]: ...
-
-    def jobs(self, jobs: list[Job], info: ClusterInfo) -> dict[str, object]: ...
-
-    def job(self, job: Job) -> dict[str, Any]:
-        """One entry of ``jobs``' list."""
-
-    def job_submitted(
-        self, result: SubmitResult, info: ClusterInfo, *, warnings: list[str] | None = None
-    ) -> dict[str, object]: ...
-
-    def nodes(self, nodes: list[Node], info: ClusterInfo) -> dict[str, object]: ...
-
-    def partitions(self, partitions: list[Partition], info: ClusterInfo) -> dict[str, object]: ...
-
-    def reservations(
-        self, reservations: list[Reservation], info: ClusterInfo
-    ) -> dict[str, object]: ...
-
-    def licenses(self, licenses: list[License], info: ClusterInfo) -> dict[str, object]: ...
-
-    def diag(self, stats: Stats, info: ClusterInfo) -> dict[str, object]: ...
-
-    def ping(self, pings: list[ControllerPing], info: ClusterInfo) -> dict[str, object]: ...
-
-    def empty(
-        self, info: ClusterInfo, *, warnings: list[str] | None = None
-    ) -> dict[str, object]: ...
-
-    def errors(self, errors: list[SlurmgateError], info: ClusterInfo) -> dict[str, object]: ...
-
-    def parse_submission(self, body: object) -> tuple[JobSubmission, list[str]]: ...
-
-    def parse_update(self, body: object) -> tuple[JobUpdate, list[str]]: ...
-
-
-VERSIONS: dict[str, ApiVersion] = {v.name: v for v in (V0036(), V0037(), V0038())}
+VERSIONS: dict[str, Version] = {spec.name: Version(spec) for spec in SPECS}
 #: The version whose envelope carries errors for requests outside /slurm/{version}/.
 DEFAULT_VERSION = "v0.0.38"
 
-__all__ = ["DEFAULT_VERSION", "OPERATIONS", "VERSIONS", "ApiVersion", "V0036", "V0037", "V0038"]
+__all__ = ["DEFAULT_VERSION", "OPERATIONS", "SPECS", "VERSIONS", "ApiVersion", "Version"]

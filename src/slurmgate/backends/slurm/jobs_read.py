@@ -296,7 +296,7 @@ def job_from_c(
         tres_req_str=s(info.tres_req_str),
         tres_alloc_str=tres_alloc,
         tres_per_node=s(info.tres_per_node),
-        billable_tres=0.0 if info.billable_tres == float(NO_VAL) else info.billable_tres,
+        billable_tres=None if info.billable_tres == float(NO_VAL) else info.billable_tres,
         allocations=job_resources.allocations(ffi, c, info, nodes, memory, tres_alloc),
         allocation_unit=unit,
         flags=_flags(lib, info.bitflags),

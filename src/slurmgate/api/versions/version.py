@@ -1,0 +1,229 @@
+"""An API version: its tables (``VersionSpec``, data) and the one generic class that reads them.
+
+Every version is a ``VersionSpec``: its records (notation.py), which record answers each
+operation and which one a request body is, its plugin names and the names of its shared
+components. ``Version`` renders any version's answers from those tables and parses its request
+bodies; nothing in it depends on which version it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from slurmgate.api import submission
+from slurmgate.api.versions import requests_dp
+from slurmgate.api.versions.answer import Answer, Meta
+from slurmgate.api.versions.compiler import Compiler, Render
+from slurmgate.api.versions.notation import Record
+from slurmgate.api.versions.schemas import SchemaWriter
+from slurmgate.api.versions.views import LEGACY, Views
+from slurmgate.backends.base import ClusterInfo
+from slurmgate.domain import (
+    ControllerPing,
+    Job,
+    JobSubmission,
+    JobUpdate,
+    License,
+    Node,
+    Partition,
+    Reservation,
+    SlurmgateError,
+    Stats,
+    SubmitResult,
+)
+
+#: The model of the records an operation lists.
+ITEM_MODELS: dict[str, type] = {
+    "jobs": Job,
+    "job_get": Job,
+    "nodes": Node,
+    "node": Node,
+    "partitions": Partition,
+    "partition": Partition,
+    "reservations": Reservation,
+    "reservation": Reservation,
+    "licenses": License,
+    "ping": ControllerPing,
+    "diag": Stats,
+}
+
+
+def _changed(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in changes.items():
+        if value is None:
+            del out[key]
+        else:
+            out[key] = value
+    return out
+
+
+@dataclass(frozen=True)
+class VersionSpec:
+    name: str
+    plugin_name: str
+    records: Mapping[str, Record]
+    #: operation -> the record its answer is.
+    responses: Mapping[str, str]
+    #: operation -> the record its request body is.
+    requests: Mapping[str, str] = field(default_factory=dict)
+    deprecated: bool = False
+    plugin_type: str = ""
+    data_parser: str = ""
+    #: Shared scalar components by codec ("u32n" -> "uint32_no_val_struct").
+    components: Mapping[str, str] = field(default_factory=dict)
+    enums: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: How request bodies read: "sbatch" (v0.0.36-v0.0.38: sbatch's option names and rules)
+    #: or "data_parser" (v0.0.39 on: the version's job_desc_msg record).
+    request_style: str = "sbatch"
+    #: The views its tables may name (views.py).
+    views: Views = field(default_factory=lambda: LEGACY)
+
+    @property
+    def operations(self) -> frozenset[str]:
+        return frozenset(self.responses) - {"errors", "empty"}
+
+    def evolve(
+        self,
+        name: str,
+        *,
+        records: Mapping[str, Record | None] | None = None,
+        responses: Mapping[str, str | None] | None = None,
+        requests: Mapping[str, str | None] | None = None,
+        **changes: Any,
+    ) -> VersionSpec:
+        """The next version: this one with the records and operations it changed
+        (``None`` removes one)."""
+        return replace(
+            self,
+            name=name,
+            records=_changed(self.records, records or {}),
+            responses=_changed(self.responses, responses or {}),
+            requests=_changed(self.requests, requests or {}),
+            **changes,
+        )
+
+
+class Version:
+    """Renders and parses one version's JSON from its ``VersionSpec``."""
+
+    def __init__(self, spec: VersionSpec) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.deprecated = spec.deprecated
+        self._compiler = Compiler(spec.records, spec.views)
+        self._renders: dict[str, Render] = {}
+        self._items: dict[str, Render] = {}
+        self._metas: dict[ClusterInfo, Meta] = {}
+
+    # -- what the OpenAPI document needs ---------------------------------------------------
+
+    def operations(self) -> frozenset[str]:
+        return self.spec.operations
+
+    @property
+    def schemas(self) -> dict[str, Any]:
+        """Every component of the version, by its full name ("v0.0.44_job_info")."""
+        writer = SchemaWriter(self.name, self.spec.records, self.spec.components, self.spec.enums)
+        return writer.all()
+
+    # -- rendering -------------------------------------------------------------------------
+
+    def meta(self, info: ClusterInfo) -> Meta:
+        found = self._metas.get(info)
+        if found is None:
+            major, minor, micro = info.slurm_version
+            found = self._metas[info] = Meta(
+                plugin_type=self.spec.plugin_type or f"openapi/{self.name}",
+                plugin_name=self.spec.plugin_name,
+                data_parser=self.spec.data_parser,
+                accounting_storage="",
+                major=major,
+                minor=minor,
+                micro=micro,
+                release=info.release,
+                cluster=info.cluster_name,
+                command=("slurmgate",),
+            )
+        return found
+
+    def answer(self, operation: str, info: ClusterInfo, **fields: Any) -> dict[str, Any]:
+        """The answer of ``operation`` (the envelope and what ``fields`` give of an Answer)."""
+        render = self._renders.get(operation)
+        if render is None:
+            items = ITEM_MODELS.get(operation)
+            hints = {"items": list[items]} if items is not None else {}  # type: ignore[valid-type]
+            render = self._renders[operation] = self._compiler.render(
+                self.spec.responses[operation], Answer, hints
+            )
+        result: dict[str, Any] = render(Answer(self.meta(info), **fields))
+        return result
+
+    def item(self, operation: str) -> Render:
+        """The function printing one record of ``operation``'s list (a job of ``jobs``)."""
+        found = self._items.get(operation)
+        if found is None:
+            record = self.spec.records[self.spec.responses[operation]]
+            listed = next(f for f in record.fields if f.source == "items")
+            found = self._items[operation] = self._compiler.render(
+                listed.base_type.removeprefix("@"), ITEM_MODELS[operation]
+            )
+        return found
+
+    # -- the ApiVersion protocol -----------------------------------------------------------
+
+    def jobs(self, jobs: list[Job], info: ClusterInfo) -> dict[str, object]:
+        return self.answer("jobs", info, items=jobs)
+
+    def job(self, job: Job) -> dict[str, Any]:
+        rendered: dict[str, Any] = self.item("jobs")(job)
+        return rendered
+
+    def job_submitted(
+        self, result: SubmitResult, info: ClusterInfo, *, warnings: list[str] | None = None
+    ) -> dict[str, object]:
+        return self.answer("job_submit", info, result=result, warnings=warnings or ())
+
+    def nodes(self, nodes: list[Node], info: ClusterInfo) -> dict[str, object]:
+        return self.answer("nodes", info, items=nodes)
+
+    def partitions(self, partitions: list[Partition], info: ClusterInfo) -> dict[str, object]:
+        return self.answer("partitions", info, items=partitions)
+
+    def reservations(self, reservations: list[Reservation], info: ClusterInfo) -> dict[str, object]:
+        return self.answer("reservations", info, items=reservations)
+
+    def licenses(self, licenses: list[License], info: ClusterInfo) -> dict[str, object]:
+        return self.answer("licenses", info, items=licenses)
+
+    def diag(self, stats: Stats, info: ClusterInfo) -> dict[str, object]:
+        return self.answer("diag", info, items=[stats])
+
+    def ping(self, pings: list[ControllerPing], info: ClusterInfo) -> dict[str, object]:
+        return self.answer("ping", info, items=pings)
+
+    def empty(self, info: ClusterInfo, *, warnings: list[str] | None = None) -> dict[str, object]:
+        return self.answer("empty", info, warnings=warnings or ())
+
+    def errors(self, errors: list[SlurmgateError], info: ClusterInfo) -> dict[str, object]:
+        return self.answer("errors", info, errors=errors)
+
+    # -- requests --------------------------------------------------------------------------
+
+    def parse_submission(self, body: object) -> tuple[JobSubmission, list[str]]:
+        if self.spec.request_style == "sbatch":
+            return submission.parse_submission(body, self.name)
+        return requests_dp.parse_submission(body, self._request("job_submit"))
+
+    def parse_update(self, body: object) -> tuple[JobUpdate, list[str]]:
+        if self.spec.request_style == "sbatch":
+            return submission.parse_update(body, self.name)
+        return requests_dp.parse_update(body, self._request("job_update"))
+
+    def _request(self, operation: str) -> Record:
+        return self.spec.records[self.spec.requests[operation]]
+
+
+Factory = Callable[[VersionSpec], Version]

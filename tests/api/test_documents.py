@@ -1,0 +1,75 @@
+"""slurmgate's generated OpenAPI document against each version's official one.
+
+Every operation a version's daemon serves is served, and every difference between the two
+documents is a listed erratum: a place where the official document is wrong about its daemon
+(tests/support/errata.py, docs/api.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from slurmgate.api.openapi import build_openapi
+from slurmgate.api.versions import VERSIONS
+from tests.support.documents import (
+    DOCUMENTS,
+    Difference,
+    body_schema,
+    differences,
+    official,
+    operations,
+)
+from tests.support.errata import ERRATA
+from tests.support.spec import covered
+
+OURS = build_openapi()
+CHECKED = sorted(v for v in VERSIONS if v in DOCUMENTS)
+
+
+def _differences(version: str) -> list[Difference]:
+    theirs_doc = official(version)
+    theirs, mine = operations(theirs_doc, version), operations(OURS, version)
+    found = []
+    for key in sorted(theirs.keys() & mine.keys()):
+        path, method = key
+        for which in ("request", "response"):
+            found += differences(
+                body_schema(theirs[key], theirs_doc, which),
+                body_schema(mine[key], OURS, which),
+                f"{method.upper()} {path} {which} $",
+            )
+    return found
+
+
+def test_every_served_version_is_checked_against_an_official_document() -> None:
+    assert set(CHECKED) == set(VERSIONS)
+
+
+@pytest.mark.parametrize("version", CHECKED)
+def test_every_official_operation_is_served(version: str) -> None:
+    missing = operations(official(version), version).keys() - operations(OURS, version).keys()
+    assert not sorted(missing)
+
+
+@pytest.mark.parametrize("version", CHECKED)
+def test_every_difference_from_the_official_document_is_a_listed_erratum(version: str) -> None:
+    unexplained = [str(d) for d in _differences(version) if not covered(version, d)]
+    assert not unexplained, "\n".join(unexplained)
+
+
+def test_every_erratum_explains_a_difference() -> None:
+    found = {version: _differences(version) for version in CHECKED}
+    unused = [
+        erratum
+        for erratum in ERRATA
+        if not any(erratum.covers(v, d) for v, ds in found.items() for d in ds)
+    ]
+    assert not unused
+
+
+@pytest.mark.parametrize("version", CHECKED)
+def test_operation_ids_are_unique(version: str) -> None:
+    ids: list[Any] = [op["operationId"] for op in operations(OURS, version).values()]
+    assert len(ids) == len(set(ids))

@@ -1,0 +1,116 @@
+"""Where the official documents are wrong about what their daemons print, and why.
+
+Clients were written against the daemons, so slurmgate prints what the daemons print; every
+place where that differs from a version's official document is listed here (docs/api.md says
+the same for people). A difference between slurmgate's generated document and the official
+one that no entry covers fails tests/api/test_documents.py; an entry that covers nothing
+fails it too.
+"""
+
+from __future__ import annotations
+
+from tests.support.documents import Erratum
+
+_OLD = "v0.0.3[678]"
+
+ERRATA: tuple[Erratum, ...] = (
+    # -- v0.0.36 - v0.0.38 (slurmrestd 22.05) --------------------------------------------------
+    Erratum(
+        "v0.0.3[67]",
+        "* response $.jobs[].*",
+        "type",
+        "the daemon prints job ids, times, counts and limits as numbers (null when unset); "
+        "the document declares strings",
+    ),
+    Erratum(
+        "v0.0.38",
+        "* response $.jobs[].*",
+        "type",
+        "the daemon prints core_spec, thread_spec, cores_per_socket, cpus_per_task and the "
+        "CPU frequencies as numbers (null when unset); the document declares strings",
+    ),
+    Erratum(
+        _OLD,
+        "* response $.*",
+        "nullable",
+        "the daemon prints null for unset values (NO_VAL, an unnamed user); the document "
+        "does not say so",
+    ),
+    Erratum(
+        _OLD,
+        "* response $.meta",
+        "extra",
+        "every answer carries meta (plugin and Slurm release); v0.0.36/37's documents omit it",
+    ),
+    Erratum(
+        "v0.0.38",
+        "* response $.meta.Slurm.version.*",
+        "type",
+        "the daemon prints the release's numbers as numbers; the document declares strings",
+    ),
+    Erratum(
+        _OLD,
+        "* response $.errors[].*",
+        "extra",
+        "slurmgate's error entries carry every key the clients of any version look for "
+        "(errno, error_number, description, source)",
+    ),
+    Erratum(
+        _OLD,
+        "* response $.warnings",
+        "extra",
+        "slurmgate names what it accepted but ignored in warnings, as v0.0.39 and later do",
+    ),
+    Erratum(
+        _OLD,
+        "[PD][OE]* /slurm/*/job/{job_id} response $",
+        "extra",
+        "the daemon answers an update or a signal with meta and errors; the document "
+        "declares no body",
+    ),
+    Erratum(
+        _OLD,
+        "* response $.jobs[].*",
+        "extra",
+        "the daemon prints tasks_per_node (and from v0.0.38 group_name and prefer), which the "
+        "document does not declare",
+    ),
+    Erratum(
+        "v0.0.3[67]",
+        "* response $.jobs[].job_resources.allocated_nodes",
+        "type",
+        "the daemon prints the allocated nodes keyed by their index; the document declares a list",
+    ),
+    Erratum(
+        "v0.0.38",
+        "* response $.jobs[].job_resources.*",
+        "*",
+        "the daemon prints allocated_cores (with CR_Core or CR_Socket), and for each node "
+        "nodename, cpus_used, memory_used, memory_allocated and sockets keyed by id; the "
+        "document declares memory, cpus and a cores object",
+    ),
+    Erratum(
+        "v0.0.36",
+        "* response $.partitions[].preemption_mode",
+        "type",
+        "the daemon prints a list of modes; the document declares a string",
+    ),
+    Erratum(
+        "v0.0.3[78]",
+        "* response $.partitions[].min*nodes*per*job",
+        "*",
+        'the daemon prints the key as "min nodes per job", with spaces',
+    ),
+    Erratum(
+        "v0.0.3[78]",
+        "* response $.nodes[].*",
+        "extra",
+        "the daemon prints comment, extra and last_busy, which the document does not declare",
+    ),
+    Erratum(
+        _OLD,
+        "* response $.statistics.bf_last_depth*",
+        "missing",
+        "declared by the document, never printed by the daemon",
+    ),
+)
