@@ -12,15 +12,23 @@ from enum import StrEnum
 from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 from slurmgate.domain import (
+    AllocationResult,
     ControllerPing,
+    JobSelection,
+    JobSpec,
     Job,
     JobSubmission,
     JobUpdate,
     License,
     Node,
+    NodeResourceLayout,
+    NodeUpdate,
     Partition,
     Principal,
+    RequeueOptions,
     Reservation,
+    Shares,
+    SignalOutcome,
     Stats,
     SubmitResult,
 )
@@ -40,6 +48,17 @@ class Capability(StrEnum):
     RESERVATIONS = "reservations"
     LICENSES = "licenses"
     DIAG = "diag"
+    #: Signal the jobs a filter chooses (DELETE /jobs).
+    SIGNAL_MANY = "signal_many"
+    REQUEUE = "requeue"
+    #: Allocations without a batch script (job/allocate).
+    ALLOCATE = "allocate"
+    UPDATE_NODES = "update_nodes"
+    DELETE_NODES = "delete_nodes"
+    #: Fair-share usage (shares).
+    SHARES = "shares"
+    #: Core-by-core layout of a running job (resources/{job_id}).
+    RESOURCE_LAYOUT = "resource_layout"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,3 +156,34 @@ class Backend(Protocol):
     async def list_licenses(
         self, principal: Principal, *, updated_since: int = 0
     ) -> Listing[License]: ...
+
+    # The newer versions' operations. A backend without the matching capability raises
+    # NotSupported (501) from these.
+
+    async def signal_jobs(
+        self, principal: Principal, selection: JobSelection, signal: int
+    ) -> list[SignalOutcome]:
+        """Send ``signal`` to every job ``selection`` chooses that ``principal`` may signal;
+        one outcome per job (errors included, as ``scancel`` reports them)."""
+
+    async def requeue_job(
+        self, principal: Principal, job_id: int, options: RequeueOptions
+    ) -> None: ...
+
+    async def allocate(self, principal: Principal, spec: JobSpec) -> AllocationResult:
+        """Queue an allocation with no batch script; it holds its resources until cancelled
+        or its time limit ends it."""
+
+    async def update_nodes(
+        self, principal: Principal, names: list[str], update: NodeUpdate
+    ) -> None: ...
+
+    async def delete_nodes(self, principal: Principal, names: list[str]) -> None: ...
+
+    async def shares(
+        self, principal: Principal, *, users: list[str], accounts: list[str]
+    ) -> Shares: ...
+
+    async def job_resource_layout(
+        self, principal: Principal, job_id: int
+    ) -> list[NodeResourceLayout]: ...

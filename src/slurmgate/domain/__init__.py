@@ -1,5 +1,17 @@
 """The canonical domain model: no HTTP and no Slurm structs in here."""
 
+from slurmgate.domain.actions import (
+    AllocationResult,
+    GresLayout,
+    JobSelection,
+    NodeResourceLayout,
+    NodeUpdate,
+    RequeueOptions,
+    ShareEntry,
+    Shares,
+    SignalOutcome,
+    TresValue,
+)
 from slurmgate.domain.cluster import (
     ControllerPing,
     License,
@@ -36,6 +48,16 @@ from slurmgate.domain.principal import Principal
 from slurmgate.domain.stats import RpcByType, RpcByUser, Stats
 
 __all__ = [
+    "AllocationResult",
+    "GresLayout",
+    "JobSelection",
+    "NodeResourceLayout",
+    "NodeUpdate",
+    "RequeueOptions",
+    "ShareEntry",
+    "Shares",
+    "SignalOutcome",
+    "TresValue",
     "AuthError",
     "BackendUnavailable",
     "ConfigError",
