@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slurmgate.api.versions import views_common, views_dp, views_legacy
+from slurmgate.api.versions import views_common, views_dp, views_dp_cluster, views_legacy
 
 Views = dict[str, Callable[..., Any]]
 
 LEGACY: Views = {**views_common.VIEWS, **views_legacy.VIEWS}
-DATA_PARSER: Views = {**views_common.VIEWS, **views_dp.VIEWS}
+DATA_PARSER: Views = {**views_common.VIEWS, **views_dp.VIEWS, **views_dp_cluster.VIEWS}
