@@ -26,7 +26,6 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from slurmgate.backends.local import hostlist
 from slurmgate.backends.local.environment import job_environment
 from slurmgate.backends.local.executor import LaunchSpec
 from slurmgate.backends.local.patterns import expand_path
@@ -44,6 +43,7 @@ from slurmgate.domain import (
     PermissionDenied,
     Principal,
     SlurmgateError,
+    hostlist,
 )
 from slurmgate.domain.slurm_errno import (
     ESLURM_ACCESS_DENIED,

@@ -20,9 +20,9 @@ from slurmgate.backends.local.dependencies import (
     evaluate,
     parse_dependency,
 )
-from slurmgate.backends.local.hostlist import expand
 from slurmgate.domain.cluster import Partition
 from slurmgate.domain.errors import InvalidRequest
+from slurmgate.domain.hostlist import expand
 from slurmgate.domain.jobs import Job, JobState, JobStateReason, NodeAllocation
 
 R = JobStateReason

@@ -29,7 +29,6 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from slurmgate.backends.local import hostlist
 from slurmgate.backends.local.arrays import ArraySpec, parse_array
 from slurmgate.backends.local.dependencies import parse_dependency
 from slurmgate.backends.local.sizing import apply_resources, check_fits
@@ -45,6 +44,7 @@ from slurmgate.domain import (
     Partition,
     PermissionDenied,
     Principal,
+    hostlist,
 )
 from slurmgate.domain.jobs import check_batch_script
 from slurmgate.domain.slurm_errno import (

@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from slurmgate.backends.local import hostlist
 from slurmgate.backends.local.resources import HostInfo
 from slurmgate.backends.local.scheduler import NodeResources
 from slurmgate.config import LocalSettings, NodeConfig
@@ -30,6 +29,7 @@ from slurmgate.domain import (
     NotFound,
     Partition,
     Reservation,
+    hostlist,
 )
 from slurmgate.domain.slurm_errno import (
     ESLURM_INVALID_NODE_NAME,

@@ -17,7 +17,6 @@ import pwd
 import threading
 from typing import Any
 
-from slurmgate.backends.local import hostlist
 from slurmgate.backends.slurm.cvalues import INFINITE, NO_VAL, NO_VAL16, NO_VAL64, pointer, text
 from slurmgate.domain import (
     License,
@@ -26,6 +25,7 @@ from slurmgate.domain import (
     Partition,
     Reservation,
     SlurmgateError,
+    hostlist,
 )
 
 #: slurm.h: the bit that marks a memory amount as per CPU rather than per node.

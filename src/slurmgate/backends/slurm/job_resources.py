@@ -10,9 +10,8 @@ import ctypes
 import threading
 from typing import Any
 
-from slurmgate.backends.local import hostlist
 from slurmgate.backends.slurm.cvalues import libslurm_function
-from slurmgate.domain import InvalidRequest, NodeAllocation
+from slurmgate.domain import InvalidRequest, NodeAllocation, hostlist
 
 
 class _Functions:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from slurmgate.backends.local.hostlist import compress, expand
+from slurmgate.domain.hostlist import compress, expand
 from slurmgate.domain.errors import InvalidRequest
 from slurmgate.domain.slurm_errno import ESLURM_INVALID_NODE_NAME
 
