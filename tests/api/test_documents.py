@@ -43,6 +43,20 @@ def _differences(version: str) -> list[Difference]:
     return found
 
 
+#: Official operations slurmgate answers 501 to (NotSupported, in the envelope) and leaves out
+#: of its own document: creating and removing reservations, partitions and nodes, and dumping
+#: slurmctld's whole configuration (docs/api.md).
+UNSUPPORTED = {
+    ("/slurm/{v}/reservation/{reservation_name}", "delete"),
+    ("/slurm/{v}/reservation", "post"),
+    ("/slurm/{v}/reservations", "post"),
+    ("/slurm/{v}/partitions", "post"),
+    ("/slurm/{v}/partition/{partition_name}", "delete"),
+    ("/slurm/{v}/new/node", "post"),
+    ("/slurm/{v}/conf", "get"),
+}
+
+
 def test_every_served_version_is_checked_against_an_official_document() -> None:
     assert set(CHECKED) == set(VERSIONS)
 
@@ -50,7 +64,8 @@ def test_every_served_version_is_checked_against_an_official_document() -> None:
 @pytest.mark.parametrize("version", CHECKED)
 def test_every_official_operation_is_served(version: str) -> None:
     missing = operations(official(version), version).keys() - operations(OURS, version).keys()
-    assert not sorted(missing)
+    unsupported = {(path.replace("{v}", version), method) for path, method in UNSUPPORTED}
+    assert not sorted(missing - unsupported)
 
 
 @pytest.mark.parametrize("version", CHECKED)

@@ -62,7 +62,9 @@ def resolve(schema: Any, doc: dict[str, Any], seen: tuple[str, ...] = ()) -> Any
             name = schema["$ref"].rsplit("/", 1)[-1]
             if name in seen:
                 return {"$ref": name}
-            target = doc["components"]["schemas"][name]
+            target = doc["components"]["schemas"].get(name)
+            if target is None:  # a dangling reference: reported as a type of its own
+                return {"type": f"(missing component {name})"}
             merged = {**resolve(target, doc, (*seen, name))}
             for key, value in schema.items():  # a description or nullable beside the $ref
                 if key != "$ref":

@@ -38,6 +38,20 @@ _OPERATIONS: dict[str, tuple[str, str, str]] = {
     "reservations": ("get", "/reservations", "get all reservation info"),
     "reservation": ("get", "/reservation/{reservation_name}", "get reservation info"),
     "licenses": ("get", "/licenses", "get all Slurm tracked license info"),
+    "jobs_signal": ("delete", "/jobs", "send a signal to a list of jobs"),
+    "jobs_state": ("get", "/jobs/state", "get list of job states"),
+    "job_allocate": ("post", "/job/allocate", "submit new job allocation without any steps"),
+    "job_requeue": ("get", "/job/{job_id}/requeue", "requeue a job"),
+    "jobs_requeue": ("post", "/jobs/requeue", "requeue jobs"),
+    "nodes_update": ("post", "/nodes", "batch update node(s)"),
+    "node_update": ("post", "/node/{node_name}", "update node properties"),
+    "node_delete": ("delete", "/node/{node_name}", "delete node"),
+    "shares": ("get", "/shares", "get fairshare info"),
+    "reconfigure": ("get", "/reconfigure", "request slurmctld reconfigure"),
+    "resources": ("get", "/resources/{job_id}", "get resource layout of a job"),
+    # util: paths under /util/{version} rather than /slurm/{version}
+    "hostnames": ("post", "util:/hostnames", "expand a hostlist expression into host names"),
+    "hostlist": ("post", "util:/hostlist", "compress host names into a hostlist expression"),
 }
 
 _MAX_JOB_ID = 2**32 - 1
@@ -127,7 +141,8 @@ def _operation(version: ApiVersion, operation: str) -> tuple[str, str, dict[str,
     op["responses"] = {"200": ok, "default": failed if response else {"description": "failure"}}
     if method == "get" and operation in _MIRRORED:
         op["responses"]["304"] = NOT_MODIFIED
-    return method, f"/slurm/{version.name}{path}", op
+    prefix, _, tail = path.rpartition(":")
+    return method, f"/{prefix or 'slurm'}/{version.name}{tail}", op
 
 
 def build_openapi(versions: Mapping[str, ApiVersion] | None = None) -> dict[str, Any]:

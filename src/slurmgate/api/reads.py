@@ -9,6 +9,7 @@ backend as that user, so slurmctld's own answer comes back.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,7 @@ from slurmgate.api.cached import cached_response, fresh_response
 from slurmgate.api.endpoints import begin, job_id, ok, touched, update_time
 from slurmgate.api.versions import ApiVersion
 from slurmgate.backends.base import Backend, ClusterInfo, Listing
-from slurmgate.domain import Job, NotFound, Principal
+from slurmgate.domain import InvalidRequest, Job, NotFound, Principal
 from slurmgate.domain.access import AccessRules
 from slurmgate.mirror import Mirror, RenderCache, Resource, Table
 from slurmgate.mirror.rendered import Headers
@@ -91,8 +92,9 @@ async def jobs(request: Request) -> Response:
     unchanged = bool(since) and table.changed_at < since
 
     def render() -> tuple[bytes, Headers]:
+        when = times(mirror, table)
         if unchanged:
-            return _body(version.jobs([], backend.info))
+            return jobs_body(version, [], backend.info, when), ()
         page = select(table.items, query, None if viewer == WHOLE else viewer, rules)
         headers: Headers = ()
         if page.next_cursor is not None:
@@ -101,7 +103,7 @@ async def jobs(request: Request) -> Response:
                 ("X-Slurmgate-Next-Cursor", page.next_cursor),
                 ("Link", f'<{following.path}?{following.query}>; rel="next"'),
             )
-        return jobs_body(version, page.jobs, backend.info), headers
+        return jobs_body(version, page.jobs, backend.info, when), headers
 
     stamp = (table.generation, mirror.access_generation if viewer != WHOLE else 0)
     key = ("jobs", version.name, viewer, query.key(), unchanged)
@@ -123,18 +125,75 @@ async def job(request: Request) -> Response:
         or not _single(found)
         or not rules.sees_job(principal.user_name, found.user_name, found.account)
     ):
-        return ok(version.jobs(await backend.get_job(principal, number), backend.info))
-    return fresh_response(request, orjson.dumps(version.jobs([found], backend.info)), table.age)
+        found_jobs = await backend.get_job(principal, number)
+        return ok(version.jobs(found_jobs, backend.info, last_update=int(time.time())))
+    body = jobs_body(version, [found], backend.info, times(mirror, table))
+    return fresh_response(request, body, table.age)
 
 
-def jobs_body(version: ApiVersion, jobs: list[Job], info: ClusterInfo) -> bytes:
+async def jobs_state(request: Request) -> Response:
+    """GET jobs/state?job_id=1,2: the jobs named (every job the user may see without one),
+    from the mirror."""
+    version, principal, backend = await begin(request, "jobs_state")
+    wanted = _job_ids(request.query_params.get("job_id", ""))
+    mirror = _mirror(request)
+    table = await mirror.read(Resource.JOBS)
+    rules = await mirror.access()
+    if wanted:
+        index = mirror.job_index(table)
+        chosen = [index[number] for number in wanted if number in index]
+    else:
+        chosen = table.items
+    visible = [j for j in chosen if rules.sees_job(principal.user_name, j.user_name, j.account)]
+    touched(request, *(j.job_id for j in visible))
+    body = version.answer("jobs_state", backend.info, items=visible, last_update=table.last_update)
+    return fresh_response(request, orjson.dumps(body), table.age)
+
+
+def _job_ids(text: str) -> list[int]:
+    found = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        if not (item.isascii() and item.isdigit()) or not 0 < int(item) < 2**32:
+            raise InvalidRequest(
+                f"Invalid job id {item!r} in job_id", source="job_id", error_number=2017
+            )
+        found.append(int(item))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Times:
+    """When a job listing was made, and when the backfill scheduler last ran (0: unknown)."""
+
+    last_update: int = 0
+    last_backfill: int = 0
+
+
+def times(mirror: Mirror, table: Table[Job]) -> Times:
+    """The listing's times; the backfill's from the last diag the mirror holds, if any (a job
+    listing does not make it load one)."""
+    stats = mirror.latest(Resource.STATS)
+    backfill = stats.items[0].bf_when_last_cycle if stats is not None and stats.items else 0
+    return Times(table.last_update, backfill)
+
+
+_EMPTY_LIST = b'"jobs":[]'
+
+
+def jobs_body(
+    version: ApiVersion, jobs: list[Job], info: ClusterInfo, when: Times = Times()
+) -> bytes:
     """``version.jobs`` as JSON, one job at a time: the whole list as dicts would take several
     times the memory of its JSON (10,000 jobs: hundreds of MB for a moment)."""
-    envelope = orjson.dumps(version.jobs([], info))
-    if not envelope.endswith(b'"jobs":[]}'):  # pragma: no cover - every version ends so
-        return orjson.dumps(version.jobs(jobs, info))
+    envelope = orjson.dumps(
+        version.jobs([], info, last_update=when.last_update, last_backfill=when.last_backfill)
+    )
+    # A quote inside a JSON string is escaped, so this text can only be the key itself.
+    at = envelope.index(_EMPTY_LIST) + len(_EMPTY_LIST) - 1
     return b"".join(
-        (envelope[:-2], b",".join([orjson.dumps(version.job(job)) for job in jobs]), b"]}")
+        (envelope[:at], b",".join([orjson.dumps(version.job(job)) for job in jobs]), envelope[at:])
     )
 
 

@@ -62,6 +62,21 @@ async def read_json(request: Request, *, limit: int, limit_name: str = "") -> ob
     return value
 
 
+async def json_body(request: Request) -> object:
+    """The request's JSON body, which must be there, within ``limits.max_body_bytes``."""
+    body = await read_json(
+        request,
+        limit=request.app.state.settings.limits.max_body_bytes,
+        limit_name="limits.max_body_bytes",
+    )
+    if body is None:
+        raise InvalidRequest(
+            "Request body is empty: a JSON object is required",
+            error_number=errno.ESLURM_REST_FAIL_PARSING,
+        )
+    return body
+
+
 def _too_large(limit: int, limit_name: str) -> PayloadTooLarge:
     suffix = f" ({limit_name})" if limit_name else ""
     return PayloadTooLarge(f"Request body larger than {limit} bytes{suffix}")

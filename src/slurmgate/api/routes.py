@@ -7,32 +7,19 @@ exceptions, turned into envelopes in errors.py.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from slurmgate.api import reads
+from slurmgate.api import actions, reads
 from slurmgate.api.endpoints import begin, job_id, ok, touched
 from slurmgate.api.errors import PayloadTooLarge
-from slurmgate.api.requests import read_json
+from slurmgate.api.requests import json_body
 from slurmgate.api.submission import parse_signal
 from slurmgate.api.token_routes import token_routes
-from slurmgate.domain import InvalidRequest, JobSubmission
-from slurmgate.domain import slurm_errno as errno
-
-
-async def _json_body(request: Request) -> object:
-    body = await read_json(
-        request,
-        limit=request.app.state.settings.limits.max_body_bytes,
-        limit_name="limits.max_body_bytes",
-    )
-    if body is None:
-        raise InvalidRequest(
-            "Request body is empty: a JSON object is required",
-            error_number=errno.ESLURM_REST_FAIL_PARSING,
-        )
-    return body
+from slurmgate.domain import JobSubmission, SignalOutcome
 
 
 def _check_script_sizes(request: Request, submission: JobSubmission) -> None:
@@ -57,20 +44,24 @@ async def job(request: Request) -> Response:
     touched(request, number)
     try:
         if request.method == "POST":
-            update, warnings = version.parse_update(await _json_body(request))
+            update, warnings = version.parse_update(await json_body(request))
             await backend.update_job(principal, number, update)
-            return ok(version.empty(backend.info, warnings=warnings))
+            return ok(
+                version.answer(
+                    operation, backend.info, items=[SignalOutcome(number)], warnings=warnings
+                )
+            )
         signal = parse_signal(request.query_params.get("signal"))
         await backend.signal_job(principal, number, signal)
     finally:
         # Even a refused change may have changed something (one task of an array, say).
         request.app.state.mirror.wrote()
-    return ok(version.empty(backend.info))
+    return ok(version.answer(operation, backend.info, items=[SignalOutcome(number)]))
 
 
 async def submit(request: Request) -> Response:
     version, principal, backend = await begin(request, "job_submit")
-    submission, warnings = version.parse_submission(await _json_body(request))
+    submission, warnings = version.parse_submission(await json_body(request))
     # For the audit log, which records their SHA-256, never their text.
     request.state.scripts = [spec.script for spec in submission.jobs if spec.script is not None]
     _check_script_sizes(request, submission)
@@ -87,22 +78,65 @@ async def openapi(request: Request) -> Response:
 
 
 def routes() -> list[BaseRoute]:
-    base = "/slurm/{version}"
+    slurm = "/slurm/{version}"
+    util = "/util/{version}"
+    table: list[tuple[str, Endpoint, list[str]]] = [
+        (f"{slurm}/diag", reads.diag, ["GET"]),
+        (f"{slurm}/ping", reads.ping, ["GET"]),
+        (f"{slurm}/jobs", _jobs, ["GET", "DELETE"]),
+        (f"{slurm}/jobs/state", reads.jobs_state, ["GET"]),
+        (f"{slurm}/jobs/requeue", actions.jobs_requeue, ["POST"]),
+        (f"{slurm}/job/submit", submit, ["POST"]),
+        (f"{slurm}/job/allocate", actions.job_allocate, ["POST"]),
+        (f"{slurm}/job/{{job_id}}", job, ["GET", "POST", "DELETE"]),
+        (f"{slurm}/job/{{job_id}}/requeue", actions.job_requeue, ["GET"]),
+        (f"{slurm}/nodes", _nodes, ["GET", "POST"]),
+        (f"{slurm}/node/{{node_name}}", _node, ["GET", "POST", "DELETE"]),
+        (f"{slurm}/new/node", actions.unsupported, ["POST"]),
+        (f"{slurm}/partitions", _partitions, ["GET", "POST"]),
+        (f"{slurm}/partition/{{partition_name}}", _partition, ["GET", "DELETE"]),
+        (f"{slurm}/reservations", _reservations, ["GET", "POST"]),
+        (f"{slurm}/reservation", actions.unsupported, ["POST"]),
+        (f"{slurm}/reservation/{{reservation_name}}", _reservation, ["GET", "DELETE"]),
+        (f"{slurm}/licenses", reads.licenses, ["GET"]),
+        (f"{slurm}/shares", actions.shares, ["GET"]),
+        (f"{slurm}/reconfigure", actions.reconfigure, ["GET"]),
+        (f"{slurm}/resources/{{job_id}}", actions.resources, ["GET"]),
+        (f"{slurm}/conf", actions.unsupported, ["GET"]),
+        (f"{util}/hostnames", actions.hostnames, ["POST"]),
+        (f"{util}/hostlist", actions.hostlist, ["POST"]),
+    ]
+    found: list[BaseRoute] = []
+    for path, endpoint, methods in table:
+        # The daemons document most paths of v0.0.39 and later with a trailing slash, the
+        # older ones without: both spellings answer, in every version.
+        found.append(Route(path, endpoint, methods=methods))
+        found.append(Route(path + "/", endpoint, methods=methods))
     return [
-        Route(f"{base}/diag", reads.diag, methods=["GET"]),
-        Route(f"{base}/ping", reads.ping, methods=["GET"]),
-        Route(f"{base}/jobs", reads.jobs, methods=["GET"]),
-        Route(f"{base}/job/submit", submit, methods=["POST"]),
-        Route(f"{base}/job/{{job_id}}", job, methods=["GET", "POST", "DELETE"]),
-        Route(f"{base}/nodes", reads.nodes, methods=["GET"]),
-        Route(f"{base}/node/{{node_name}}", reads.node, methods=["GET"]),
-        Route(f"{base}/partitions", reads.partitions, methods=["GET"]),
-        Route(f"{base}/partition/{{partition_name}}", reads.partition, methods=["GET"]),
-        Route(f"{base}/reservations", reads.reservations, methods=["GET"]),
-        Route(f"{base}/reservation/{{reservation_name}}", reads.reservation, methods=["GET"]),
-        Route(f"{base}/licenses", reads.licenses, methods=["GET"]),
+        *found,
         Route("/openapi", openapi, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/openapi/v3", openapi, methods=["GET"]),
         *token_routes(),
     ]
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _by_method(**endpoints: Endpoint) -> Endpoint:
+    """One endpoint for a path whose methods are different operations."""
+
+    async def endpoint(request: Request) -> Response:
+        return await endpoints[request.method.lower()](request)
+
+    return endpoint
+
+
+_jobs = _by_method(get=reads.jobs, delete=actions.jobs_signal)
+_nodes = _by_method(get=reads.nodes, post=actions.nodes_update)
+_node = _by_method(get=reads.node, post=actions.node_change, delete=actions.node_change)
+_partitions = _by_method(get=reads.partitions, post=actions.unsupported)
+_partition = _by_method(get=reads.partition, delete=actions.unsupported)
+_reservations = _by_method(get=reads.reservations, post=actions.unsupported)
+_reservation = _by_method(get=reads.reservation, delete=actions.unsupported)

@@ -146,6 +146,10 @@ class Mirror:
             return self._access  # the new rules are on their way; these stand till then
         return await asyncio.shield(self._access_task)
 
+    def latest(self, resource: Resource) -> Table[Any] | None:
+        """The resource's table as it is, if one was loaded: no load, however old."""
+        return self._slots[resource].table
+
     def job_index(self, table: Table[Job]) -> dict[int, Job]:
         """The jobs of ``table`` (the jobs table) by job id, built once per generation."""
         generation, index = self._index

@@ -7,7 +7,7 @@ before) read by the one ``Version`` class. ``VERSIONS`` maps a path segment ("v0
 
 from __future__ import annotations
 
-from slurmgate.api.versions import v0036, v0037, v0038
+from slurmgate.api.versions import v0036, v0037, v0038, v0040, v0041, v0042, v0043, v0044, v0045
 from slurmgate.api.versions.version import Version, VersionSpec
 
 #: Every endpoint name a version's ``operations()`` may contain.
@@ -27,11 +27,35 @@ OPERATIONS = frozenset(
         "reservations",
         "reservation",
         "licenses",
+        # v0.0.40 and later
+        "jobs_signal",
+        "jobs_state",
+        "job_allocate",
+        "job_requeue",
+        "jobs_requeue",
+        "nodes_update",
+        "node_update",
+        "node_delete",
+        "shares",
+        "reconfigure",
+        "resources",
+        "hostnames",
+        "hostlist",
     }
 )
 
 #: Every version's tables, oldest first.
-SPECS: tuple[VersionSpec, ...] = (v0036.SPEC, v0037.SPEC, v0038.SPEC)
+SPECS: tuple[VersionSpec, ...] = (
+    v0036.SPEC,
+    v0037.SPEC,
+    v0038.SPEC,
+    v0040.SPEC,
+    v0041.SPEC,
+    v0042.SPEC,
+    v0043.SPEC,
+    v0044.SPEC,
+    v0045.SPEC,
+)
 
 #: What the routes use of a version.
 ApiVersion = Version

@@ -158,10 +158,18 @@ class Compiler:
         return f"{obj}.{attribute}", (hints or {}).get(attribute, Any)
 
     def _encode(self, item: Field, expr: str, hint: Any) -> str:
-        if item.is_list:
-            element = self._element(item, "x", _element_type(hint))
-            return expr if element == "x" else f"[{element} for x in {expr}]"
-        return self._element(item, expr, hint)
+        if not item.is_list:
+            return self._element(item, expr, hint)
+        for _ in range(item.depth):  # the type of the innermost values
+            hint = _element_type(hint)
+        element = self._element(item, "x", hint)
+        if element == "x" and item.depth == 1:
+            return expr
+        if item.depth > 2:
+            raise ValueError(f"{item.name}: lists of lists of lists are not supported")
+        if item.depth == 2:
+            return f"[[{element} for x in y] for y in {expr}]"
+        return f"[{element} for x in {expr}]"
 
     def _element(self, item: Field, expr: str, hint: Any) -> str:
         inner, nullable = _unwrap(hint)

@@ -33,3 +33,11 @@ RECORDS: dict[str, Record] = {
     "openapi_warning": WARNING,
     "openapi_resp": envelope(),
 }
+
+#: The host list utilities of v0.0.44 and later (their answers are also their requests).
+UTIL_44: dict[str, Record] = {
+    "openapi_hostnames_req_resp": envelope(
+        "hostnames:hostlist=~hostnames", required=("hostnames",)
+    ),
+    "openapi_hostlist_req_resp": envelope("hostlist:s=~hostlist", required=("hostlist",)),
+}

@@ -79,8 +79,19 @@ KILL_JOBS_RESP_JOB = record(
     federation=record("sibling:s"),
 )
 
+#: One job an update reached (every task of an array is its own).
+UPDATED_40 = envelope(
+    "results:[@job_array_response_msg_entry]=items job_id:s=~first_job_id step_id:s=-"
+    " job_submit_user_msg:s=-"
+)
+UPDATED_JOB_40 = record(
+    "job_id:i32 step_id:s error:s=error error_code:i32=error_number why:s=description"
+)
+
 RECORDS_40: dict[str, Record] = {
     "job_info": JOB_INFO_40,
+    "openapi_job_post_response": UPDATED_40,
+    "job_array_response_msg_entry": UPDATED_JOB_40,
     "job_res": JOB_RES_40,
     "process_exit_code_verbose": EXIT_CODE,
     "openapi_job_info_resp": JOBS_RESPONSE,
@@ -126,6 +137,8 @@ RECORDS_42: dict[str, Record] = {
     ),
     "part_prio": record("partition:s priority:i32"),
     "openapi_kill_job_resp": KILL_JOBS_RESPONSE,
+    "openapi_job_post_response": envelope("results:[@job_array_response_msg_entry]=items"),
+    "openapi_job_submit_response": SUBMITTED_40.evolve(drop="result"),
 }
 
 # -- v0.0.43: expanded standard streams, allocated licenses, segment size --------------------
@@ -152,6 +165,12 @@ RECORDS_44: dict[str, Record] = {
 
 RECORDS_45: dict[str, Record] = {
     **RECORDS_44,
+    "openapi_job_requeue_resp": envelope(
+        "status:[@job_array_response_msg_entry]=items", required=("status",)
+    ),
+    "openapi_jobs_requeue_resp": envelope(
+        "status:[[@job_array_response_msg_entry]]=~requeue_groups", required=("status",)
+    ),
     "job_info": RECORDS_44["job_info"].evolve(
         "container_type:s=- memory_update_delay:i32=0 memory_update_margin:i32=0", drop="power"
     ),

@@ -53,6 +53,11 @@ class Field:
     def is_list(self) -> bool:
         return self.type.startswith("[")
 
+    @property
+    def depth(self) -> int:
+        """How many arrays deep the values are: 0 for a value, 2 for a list of lists."""
+        return len(self.type) - len(self.type.lstrip("["))
+
 
 @dataclass(frozen=True, slots=True)
 class Record:

@@ -1,14 +1,392 @@
-"""Request bodies of v0.0.39 and later (data_parser) -> domain types."""
+"""Request bodies of v0.0.40 and later -> domain types, read through the version's records.
+
+What slurmrestd's data_parser does, and so slurmgate: a key the record does not know is
+ignored with a warning; a value of another JSON type that converts ("2" for an integer, an
+object for the environment) is converted with a warning; one that does not fails the request
+with ESLURM_DATA_CONV_FAILED, naming the field by its JSON path ("#/job/time_limit/").
+"""
 
 from __future__ import annotations
 
-from slurmgate.api.versions.notation import Record
-from slurmgate.domain import JobSubmission, JobUpdate
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slurmgate.api.submission import parse_signal
+from slurmgate.api.versions.codecs import INFINITE, scalar
+from slurmgate.api.versions.notation import Field, Record
+from slurmgate.domain import (
+    InvalidRequest,
+    JobSelection,
+    JobSpec,
+    JobSubmission,
+    JobUpdate,
+    NodeUpdate,
+    UnprocessableRequest,
+)
+from slurmgate.domain import slurm_errno as errno
+
+#: ESLURM_DATA_CONV_FAILED
+DATA_CONV_FAILED = 9202
 
 
-def parse_submission(body: object, record: Record) -> tuple[JobSubmission, list[str]]:
-    raise NotImplementedError
+def conversion_error(path: str, message: str) -> InvalidRequest:
+    return InvalidRequest(
+        message, error_number=DATA_CONV_FAILED, error="Unable to convert Data type", source=path
+    )
 
 
-def parse_update(body: object, record: Record) -> tuple[JobUpdate, list[str]]:
-    raise NotImplementedError
+def _json_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    return {str: "string", list: "array", dict: "object", type(None): "null"}[type(value)]
+
+
+@dataclass
+class Reading:
+    """One body being read: its warnings, and the keys that were given (by target)."""
+
+    records: dict[str, Record]
+    rules: dict[str, Callable[[Any, object, str, Reading], None]]
+    warnings: list[str] = field(default_factory=list)
+    given: set[str] = field(default_factory=set)
+    #: What rules read that has no place in the target (a signal, node names).
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def warn(self, path: str, message: str) -> None:
+        self.warnings.append(f"{path}: {message}")
+
+    def converted(self, path: str, wanted: str, value: object) -> None:
+        self.warn(path, f"Expected OpenAPI type={wanted} but got OpenAPI type={_json_type(value)}")
+
+
+# -- scalar values ---------------------------------------------------------------------------
+
+_INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*", re.ASCII)
+_BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
+def read_integer(value: object, path: str, reading: Reading) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and _INTEGER.fullmatch(value):
+        reading.converted(path, "integer", value)
+        return int(value)
+    raise conversion_error(path, f"Expected integer but got {_shown(value)}")
+
+
+def read_number(value: object, path: str, reading: Reading) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            pass
+        else:
+            reading.converted(path, "number", value)
+            return number
+    raise conversion_error(path, f"Expected number but got {_shown(value)}")
+
+
+def read_string(value: object, path: str, reading: Reading) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float | bool):
+        reading.converted(path, "string", value)
+        return str(value).lower() if isinstance(value, bool) else str(value)
+    raise conversion_error(path, f"Expected string but got {_shown(value)}")
+
+
+def read_boolean(value: object, path: str, reading: Reading) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | str) and str(value).strip().lower() in _BOOLEANS:
+        reading.converted(path, "boolean", value)
+        return _BOOLEANS[str(value).strip().lower()]
+    raise conversion_error(path, f"Expected boolean but got {_shown(value)}")
+
+
+def read_no_val(value: object, path: str, reading: Reading) -> object:
+    """A number that may be unset (None) or infinite (INFINITE): a number, or the object
+    ``{"set", "infinite", "number"}``."""
+    if isinstance(value, dict):
+        if value.get("infinite") is True:
+            return INFINITE
+        if value.get("set") is False:
+            return None
+        if "number" not in value:
+            raise conversion_error(path, f"Expected a number object but got {_shown(value)}")
+        return read_integer(value["number"], f"{path}number/", reading)
+    return read_integer(value, path, reading)
+
+
+def read_list(value: object, path: str, reading: Reading) -> list[str]:
+    if isinstance(value, str):
+        reading.converted(path, "array", value)
+        return [item for item in value.split(",") if item]
+    if not isinstance(value, list):
+        raise conversion_error(path, f"Expected array but got {_shown(value)}")
+    return [read_string(item, f"{path}{i}/", reading) for i, item in enumerate(value)]
+
+
+def _shown(value: object) -> str:
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
+def read_scalar(item: Field, value: object, path: str, reading: Reading) -> object:
+    code = item.base_type.split("=", 1)[0]
+    if item.is_list or code in ("csv", "hostlist"):
+        items = read_list(value, path, reading)
+        return ",".join(items) if code in ("csv", "hostlist") and not item.is_list else items
+    codec = scalar(code)
+    if codec is not None and codec.helper in ("number", "floating"):
+        return read_no_val(value, path, reading)
+    kind = codec.schema.get("type") if codec is not None else "object"
+    if kind == "integer":
+        return read_integer(value, path, reading)
+    if kind == "number":
+        return read_number(value, path, reading)
+    if kind == "boolean":
+        return read_boolean(value, path, reading)
+    if kind == "string":
+        return read_string(value, path, reading)
+    return value
+
+
+# -- records ---------------------------------------------------------------------------------
+
+
+def read_record(body: object, record: Record, target: Any, path: str, reading: Reading) -> None:
+    """Every key of ``body`` into ``target`` as ``record``'s fields say."""
+    if not isinstance(body, dict):
+        raise conversion_error(path, f"Expected object but got {_shown(body)}")
+    fields = {f.name: f for f in record.fields}
+    for key, value in body.items():
+        where = f"{path}{key}/"
+        item = fields.get(key)
+        if item is None:
+            reading.warn(where, f'Ignoring unknown field "{key}"')
+            continue
+        if value is None:  # null reads as "not given"
+            continue
+        if item.source == "-":
+            reading.warn(where, f'"{key}" is accepted but not supported by slurmgate; ignored')
+            continue
+        if item.source.startswith("~"):
+            reading.rules[item.source[1:]](target, value, where, reading)
+            reading.given.add(item.source[1:])
+            continue
+        attribute = item.source or item.name
+        setattr(target, attribute, read_scalar(item, value, where, reading))
+        reading.given.add(attribute)
+
+
+# -- jobs ------------------------------------------------------------------------------------
+
+
+def _environment(spec: JobSpec, value: object, path: str, reading: Reading) -> None:
+    if isinstance(value, dict):  # as v0.0.38 took it
+        reading.converted(path, "array", value)
+        spec.environment = {
+            str(k): read_string(v, f"{path}{k}/", reading) for k, v in value.items()
+        }
+        return
+    env = {}
+    for i, entry in enumerate(read_list(value, path, reading)):
+        name, sep, text = entry.partition("=")
+        if not sep or not name:
+            raise conversion_error(f"{path}{i}/", f'Expected NAME=value but got "{entry}"')
+        env[name] = text
+    spec.environment = env
+
+
+_JOB_FLAGS = {
+    "KILL_INVALID_DEPENDENCY": ("kill_on_invalid_dependency", True),
+    "NO_KILL_INVALID_DEPENDENCY": ("kill_on_invalid_dependency", False),
+    "SPREAD_JOB": ("spread_job", True),
+    "PREFER_MINIMUM_NODE_COUNT": ("minimum_nodes", True),
+}
+
+
+def _flags(spec: JobSpec, value: object, path: str, reading: Reading) -> None:
+    for flag in read_list(value, path, reading):
+        found = _JOB_FLAGS.get(flag.upper())
+        if found is None:
+            reading.warn(path, f"flag {flag} is accepted but not supported by slurmgate; ignored")
+            continue
+        setattr(spec, *found)
+
+
+def _mail_type(spec: JobSpec, value: object, path: str, reading: Reading) -> None:
+    spec.mail_type = ",".join(read_list(value, path, reading)) or None
+
+
+def _open_mode(spec: JobSpec, value: object, path: str, reading: Reading) -> None:
+    modes = [m.lower() for m in read_list(value, path, reading)]
+    if not set(modes) <= {"append", "truncate"} or len(modes) > 1:
+        raise conversion_error(path, f"Expected one of APPEND, TRUNCATE but got {modes}")
+    spec.open_mode = modes[0] if modes else None
+
+
+def _shared(spec: JobSpec, value: object, path: str, reading: Reading) -> None:
+    for mode in (m.lower() for m in read_list(value, path, reading)):
+        if mode in ("none", "true"):
+            spec.exclusive = True
+        elif mode in ("oversubscribe", "false"):
+            spec.oversubscribe = True
+        elif mode in ("user", "mcs"):
+            spec.exclusive, spec.exclusive_scope = True, mode
+        else:
+            raise conversion_error(path, f'Unknown sharing "{mode}"')
+
+
+def _nodes(spec: JobSpec, value: object, path: str, reading: Reading) -> None:
+    text = read_string(value, path, reading).strip()
+    match = re.fullmatch(r"([0-9]+)(?:-([0-9]+))?", text)
+    if not match:
+        raise conversion_error(path, f'Expected a node count or "min-max" but got "{text}"')
+    spec.min_nodes = int(match.group(1))
+    spec.max_nodes = int(match.group(2)) if match.group(2) else spec.min_nodes
+
+
+JOB_RULES: dict[str, Callable[[Any, object, str, Reading], None]] = {
+    "environment": _environment,
+    "flags": _flags,
+    "mail_type": _mail_type,
+    "open_mode": _open_mode,
+    "shared": _shared,
+    "exclusive": _shared,
+    "nodes": _nodes,
+}
+
+
+def _job(body: object, records: dict[str, Record], path: str, reading: Reading) -> JobSpec:
+    spec = JobSpec()
+    read_record(body, records["job_desc_msg"], spec, path, reading)
+    for name in ("time_limit", "time_minimum", "priority"):  # unlimited: as not limited
+        if getattr(spec, name) is INFINITE:
+            setattr(spec, name, None)
+    return spec
+
+
+def parse_submission(
+    body: object, records: dict[str, Record], *, operation: str = "job_submit"
+) -> tuple[JobSubmission, list[str]]:
+    """POST job/submit (and job/allocate, whose components are ``hetjob``)."""
+    reading = Reading(records, JOB_RULES)
+    if not isinstance(body, dict):
+        raise conversion_error("#/", f"Expected object but got {_shown(body)}")
+    many = "hetjob" if operation == "job_allocate" else "jobs"
+    for key in body:
+        if key not in ("script", "job", many):
+            reading.warn(f"#/{key}/", f'Ignoring unknown field "{key}"')
+    if body.get("job") is not None:
+        jobs = [_job(body["job"], records, "#/job/", reading)]
+    elif isinstance(body.get(many), list) and body[many]:
+        jobs = [_job(j, records, f"#/{many}/{i}/", reading) for i, j in enumerate(body[many])]
+    else:
+        raise UnprocessableRequest(
+            f'Populated "job" or "{many}" field is required',
+            error_number=errno.ESLURM_REST_INVALID_QUERY,
+            error="Query empty or not RFC7320 compliant",
+            source="job/submit",
+        )
+    script = body.get("script")
+    if script is not None:
+        jobs[0].script = read_string(script, "#/script/", reading)
+    if operation == "job_submit" and not jobs[0].script:
+        raise UnprocessableRequest(
+            'Populated "script" field is required for job submission',
+            error_number=errno.ESLURM_REST_INVALID_QUERY,
+            error="Query empty or not RFC7320 compliant",
+            source="_job_post",
+        )
+    return JobSubmission(jobs=jobs), reading.warnings
+
+
+_UPDATABLE = set(JobUpdate.__slots__)
+
+
+def parse_update(body: object, records: dict[str, Record]) -> tuple[JobUpdate, list[str]]:
+    """POST job/{job_id}: a job_desc_msg whose given fields are the changes."""
+    reading = Reading(records, JOB_RULES)
+    spec = _job(body, records, "#/", reading)
+    update = JobUpdate()
+    for name in sorted(reading.given):
+        if name == "nodes":
+            update.min_nodes, update.max_nodes = spec.min_nodes, spec.max_nodes
+        elif name in _UPDATABLE:
+            setattr(update, name, getattr(spec, name))
+        else:
+            reading.warn(f"#/{name}/", "cannot be changed after submission; ignored")
+    return update, reading.warnings
+
+
+# -- job selections and nodes ----------------------------------------------------------------
+
+
+def _user_id(target: JobSelection, value: object, path: str, reading: Reading) -> None:
+    target.user_id = read_integer(value, path, reading)
+
+
+def _signal(target: JobSelection, value: object, path: str, reading: Reading) -> None:
+    reading.extra["signal"] = parse_signal(read_string(value, path, reading))
+
+
+def _hostlist(target: JobSelection, value: object, path: str, reading: Reading) -> None:
+    target.nodes = read_list(value, path, reading)
+
+
+def _names(target: NodeUpdate, value: object, path: str, reading: Reading) -> None:
+    reading.extra["names"] = read_list(value, path, reading)
+
+
+def _csv_list(attribute: str) -> Callable[[Any, object, str, Reading], None]:
+    def read(target: Any, value: object, path: str, reading: Reading) -> None:
+        setattr(target, attribute, read_list(value, path, reading))
+
+    return read
+
+
+SELECTION_RULES: dict[str, Callable[[Any, object, str, Reading], None]] = {
+    "user_id": _user_id,
+    "signal": _signal,
+    "nodes": _hostlist,
+}
+NODE_RULES: dict[str, Callable[[Any, object, str, Reading], None]] = {
+    "names": _names,
+    "features": _csv_list("features"),
+    "active_features": _csv_list("active_features"),
+    "address": _csv_list("address"),
+    "hostname": _csv_list("hostname"),
+}
+
+
+def parse_selection(
+    body: object, records: dict[str, Record]
+) -> tuple[JobSelection, int | None, list[str]]:
+    """DELETE jobs: kill_jobs_msg -> (the selection, the signal if given, warnings)."""
+    reading = Reading(records, SELECTION_RULES)
+    selection = JobSelection()
+    read_record(body, records["kill_jobs_msg"], selection, "#/", reading)
+    return selection, reading.extra.get("signal"), reading.warnings
+
+
+def parse_node_update(
+    body: object, records: dict[str, Record]
+) -> tuple[list[str], NodeUpdate, list[str]]:
+    """POST nodes / node/{name}: update_node_msg -> (the names it gives, the update, warnings)."""
+    reading = Reading(records, NODE_RULES)
+    update = NodeUpdate()
+    read_record(body, records["update_node_msg"], update, "#/", reading)
+    if isinstance(update.state, list):
+        update.state = [s.upper() for s in update.state]
+    return reading.extra.get("names", []), update, reading.warnings

@@ -54,7 +54,7 @@ class SchemaWriter:
 
     def field(self, item: Field) -> Schema:
         schema = self._type(item.base_type, item)
-        if item.is_list:
+        for _ in range(item.depth):
             schema = {"type": "array", "items": schema}
         if item.nullable:
             schema = {**schema, "nullable": True} if "$ref" not in schema else {

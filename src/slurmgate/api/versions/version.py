@@ -23,10 +23,12 @@ from slurmgate.backends.base import ClusterInfo
 from slurmgate.domain import (
     ControllerPing,
     Job,
+    JobSelection,
     JobSubmission,
     JobUpdate,
     License,
     Node,
+    NodeUpdate,
     Partition,
     Reservation,
     SlurmgateError,
@@ -174,8 +176,12 @@ class Version:
 
     # -- the ApiVersion protocol -----------------------------------------------------------
 
-    def jobs(self, jobs: list[Job], info: ClusterInfo) -> dict[str, object]:
-        return self.answer("jobs", info, items=jobs)
+    def jobs(
+        self, jobs: list[Job], info: ClusterInfo, *, last_update: int = 0, last_backfill: int = 0
+    ) -> dict[str, object]:
+        return self.answer(
+            "jobs", info, items=jobs, last_update=last_update, last_backfill=last_backfill
+        )
 
     def job(self, job: Job) -> dict[str, Any]:
         rendered: dict[str, Any] = self.item("jobs")(job)
@@ -215,15 +221,21 @@ class Version:
     def parse_submission(self, body: object) -> tuple[JobSubmission, list[str]]:
         if self.spec.request_style == "sbatch":
             return submission.parse_submission(body, self.name)
-        return requests_dp.parse_submission(body, self._request("job_submit"))
+        return requests_dp.parse_submission(body, dict(self.spec.records))
+
+    def parse_allocation(self, body: object) -> tuple[JobSubmission, list[str]]:
+        return requests_dp.parse_submission(body, dict(self.spec.records), operation="job_allocate")
 
     def parse_update(self, body: object) -> tuple[JobUpdate, list[str]]:
         if self.spec.request_style == "sbatch":
             return submission.parse_update(body, self.name)
-        return requests_dp.parse_update(body, self._request("job_update"))
+        return requests_dp.parse_update(body, dict(self.spec.records))
 
-    def _request(self, operation: str) -> Record:
-        return self.spec.records[self.spec.requests[operation]]
+    def parse_selection(self, body: object) -> tuple[JobSelection, int | None, list[str]]:
+        return requests_dp.parse_selection(body, dict(self.spec.records))
+
+    def parse_node_update(self, body: object) -> tuple[list[str], NodeUpdate, list[str]]:
+        return requests_dp.parse_node_update(body, dict(self.spec.records))
 
 
 Factory = Callable[[VersionSpec], Version]

@@ -42,5 +42,15 @@ def error_name(error: SlurmgateError) -> str:
     return error.error
 
 
+def hostnames(answer: Answer) -> str:
+    """util/hostnames' answer (comma-separated, printed as a list)."""
+    return ",".join(answer.extra["hostnames"])
+
+
+def hostlist(answer: Answer) -> str:
+    found: str = answer.extra["hostlist"]
+    return found
+
+
 VIEWS = {name: value for name, value in globals().items() if callable(value)
          and getattr(value, "__module__", "") == __name__}  # fmt: skip

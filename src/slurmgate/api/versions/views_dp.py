@@ -285,6 +285,16 @@ def submit_step(answer: Answer) -> str:
     return step
 
 
+def first_job_id(answer: Answer) -> str:
+    """v0.0.40/41 repeat the first job's id, as text, beside the results."""
+    return str(answer.items[0].job_id) if answer.items else ""
+
+
+def requeue_groups(answer: Answer) -> list[list[SignalOutcome]]:
+    """jobs/requeue answers a list of results per job asked for."""
+    return [[outcome] for outcome in answer.items]
+
+
 def signal_outcomes(answer: Answer) -> list[SignalOutcome]:
     outcomes: list[SignalOutcome] = list(answer.items)
     return outcomes

@@ -1,0 +1,247 @@
+"""The operations v0.0.40 and later add: signalling jobs by filter, allocations, requeues, node
+changes, fair-share and resource layouts, and the host list utilities.
+
+Each checks that the backend can do it (501 in the envelope, saying so, when it cannot), acts
+as the requesting user, and tells the mirror what it changed.
+"""
+
+from __future__ import annotations
+
+import signal as _signal
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from slurmgate.api.endpoints import begin, job_id, ok, touched
+from slurmgate.api.requests import authenticated, json_body
+from slurmgate.api.versions import VERSIONS, Version
+from slurmgate.backends.base import Backend, Capability
+from slurmgate.domain import (
+    BackendUnavailable,
+    InvalidRequest,
+    NotFound,
+    NotSupported,
+    RequeueOptions,
+    SignalOutcome,
+    SlurmgateError,
+)
+from slurmgate.domain.hostlist import compress, expand
+
+_WHAT = {
+    Capability.SIGNAL_MANY: "signalling jobs chosen by filters",
+    Capability.REQUEUE: "requeueing jobs",
+    Capability.ALLOCATE: "allocations without a batch script",
+    Capability.UPDATE_NODES: "changing nodes",
+    Capability.DELETE_NODES: "removing nodes",
+    Capability.SHARES: "fair-share usage (this cluster has no fair-share scheduler)",
+    Capability.RESOURCE_LAYOUT: "the core-by-core layout of a job's resources",
+}
+
+
+def require(backend: Backend, capability: Capability) -> None:
+    if capability not in backend.capabilities:
+        raise NotSupported(
+            f"The {backend.name} backend does not support {_WHAT.get(capability, capability)}"
+        )
+
+
+def _wrote(request: Request) -> None:
+    request.app.state.mirror.wrote()
+
+
+async def jobs_signal(request: Request) -> Response:
+    """DELETE jobs: signal (by default cancel) every job the filters choose."""
+    version, principal, backend = await begin(request, "jobs_signal")
+    require(backend, Capability.SIGNAL_MANY)
+    selection, signal, warnings = version.parse_selection(await json_body(request))
+    if selection.is_empty:
+        raise InvalidRequest(
+            "No job filter given: name jobs, or a user, account, partition, state, ...",
+            source="#/",
+        )
+    try:
+        outcomes = await backend.signal_jobs(
+            principal, selection, int(_signal.SIGKILL) if signal is None else signal
+        )
+    finally:
+        _wrote(request)
+    touched(request, *(o.job_id for o in outcomes))
+    return ok(version.answer("jobs_signal", backend.info, items=outcomes, warnings=warnings))
+
+
+async def job_allocate(request: Request) -> Response:
+    version, principal, backend = await begin(request, "job_allocate")
+    require(backend, Capability.ALLOCATE)
+    submission, warnings = version.parse_allocation(await json_body(request))
+    if submission.is_heterogeneous:
+        raise NotSupported("Heterogeneous allocations are not supported", source="#/hetjob/")
+    try:
+        result = await backend.allocate(principal, submission.jobs[0])
+    finally:
+        _wrote(request)
+    touched(request, result.job_id)
+    return ok(version.answer("job_allocate", backend.info, result=result, warnings=warnings))
+
+
+def _flag(request: Request, name: str) -> bool:
+    """A flag given as a query parameter: present (empty or any value but false) is set."""
+    value = request.query_params.get(name)
+    return value is not None and value.strip().lower() not in ("false", "0", "no")
+
+
+async def job_requeue(request: Request) -> Response:
+    version, principal, backend = await begin(request, "job_requeue")
+    require(backend, Capability.REQUEUE)
+    number = job_id(request)
+    touched(request, number)
+    options = RequeueOptions(
+        hold=_flag(request, "Hold"),
+        special_exit=_flag(request, "SpecialExit"),
+        incomplete=_flag(request, "Incomplete"),
+    )
+    try:
+        await backend.requeue_job(principal, number, options)
+    finally:
+        _wrote(request)
+    return ok(version.answer("job_requeue", backend.info, items=[SignalOutcome(number)]))
+
+
+_REQUEUE_FLAGS = {"incomplete": "incomplete", "hold": "hold", "specialexit": "special_exit"}
+
+
+async def jobs_requeue(request: Request) -> Response:
+    version, principal, backend = await begin(request, "jobs_requeue")
+    require(backend, Capability.REQUEUE)
+    body = await json_body(request)
+    if not isinstance(body, dict) or not isinstance(body.get("jobs"), list) or not body["jobs"]:
+        raise InvalidRequest('A list of job ids is required in "jobs"', source="#/jobs/")
+    flags = body.get("flags") or []
+    unknown = [f for f in flags if str(f).lower() not in _REQUEUE_FLAGS]
+    if not isinstance(flags, list) or unknown:
+        raise InvalidRequest(f"Unknown requeue flags {unknown}", source="#/flags/")
+    options = RequeueOptions(**{_REQUEUE_FLAGS[str(f).lower()]: True for f in flags})
+    outcomes = []
+    try:
+        for index, text in enumerate(body["jobs"]):
+            number = _job_number(text, f"#/jobs/{index}/")
+            try:
+                await backend.requeue_job(principal, number, options)
+            except (NotSupported, BackendUnavailable):
+                raise
+            except SlurmgateError as exc:  # each job's refusal is its own status entry
+                outcomes.append(
+                    SignalOutcome(
+                        number, error_number=exc.error_number, description=exc.description
+                    )
+                )
+            else:
+                outcomes.append(SignalOutcome(number))
+    finally:
+        _wrote(request)
+    touched(request, *(o.job_id for o in outcomes))
+    return ok(version.answer("jobs_requeue", backend.info, items=outcomes))
+
+
+def _job_number(text: object, path: str) -> int:
+    value = str(text)
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 2**32:
+        raise InvalidRequest(f"Invalid job id {value!r}", source=path)
+    return int(value)
+
+
+async def _update_nodes(request: Request, version: Version, names: list[str]) -> Response:
+    backend: Backend = request.app.state.backend
+    principal = request.state.principal
+    given, update, warnings = version.parse_node_update(await json_body(request))
+    targets = names or given
+    if not targets:
+        raise InvalidRequest('Name the nodes to change in "name"', source="#/name/")
+    if not update.changed_fields():
+        raise InvalidRequest("Nothing to change was given", source="#/")
+    try:
+        await backend.update_nodes(principal, targets, update)
+    finally:
+        _wrote(request)
+    return ok(version.answer("empty", backend.info, warnings=warnings))
+
+
+async def nodes_update(request: Request) -> Response:
+    version, _, backend = await begin(request, "nodes_update")
+    require(backend, Capability.UPDATE_NODES)
+    return await _update_nodes(request, version, [])
+
+
+async def node_change(request: Request) -> Response:
+    """POST and DELETE node/{node_name}; GET goes to reads.node."""
+    operation = "node_update" if request.method == "POST" else "node_delete"
+    version, principal, backend = await begin(request, operation)
+    name = request.path_params["node_name"]
+    if request.method == "POST":
+        require(backend, Capability.UPDATE_NODES)
+        return await _update_nodes(request, version, expand(name))
+    require(backend, Capability.DELETE_NODES)
+    try:
+        await backend.delete_nodes(principal, expand(name))
+    finally:
+        _wrote(request)
+    return ok(version.answer("empty", backend.info))
+
+
+def _csv(request: Request, name: str) -> list[str]:
+    return [item for item in request.query_params.get(name, "").split(",") if item]
+
+
+async def shares(request: Request) -> Response:
+    version, principal, backend = await begin(request, "shares")
+    require(backend, Capability.SHARES)
+    found = await backend.shares(
+        principal, users=_csv(request, "users"), accounts=_csv(request, "accounts")
+    )
+    return ok(version.answer("shares", backend.info, result=found))
+
+
+async def resources(request: Request) -> Response:
+    version, principal, backend = await begin(request, "resources")
+    require(backend, Capability.RESOURCE_LAYOUT)
+    number = job_id(request)
+    touched(request, number)
+    layout = await backend.job_resource_layout(principal, number)
+    return ok(version.answer("resources", backend.info, items=layout))
+
+
+async def reconfigure(request: Request) -> Response:
+    await begin(request, "reconfigure")
+    raise NotSupported("slurmgate does not reconfigure slurmctld; use scontrol reconfigure")
+
+
+async def unsupported(request: Request) -> Response:
+    """Operations of the newest documents slurmgate does not serve (docs/api.md)."""
+    if request.path_params.get("version") not in VERSIONS:
+        raise NotFound(f"Unable to find path {request.url.path}")
+    await authenticated(request, "unsupported")
+    raise NotSupported(
+        f"{request.method} {request.url.path} is not supported by slurmgate",
+        source=f"{request.method} {request.url.path}",
+    )
+
+
+async def hostnames(request: Request) -> Response:
+    """POST util/{v}/hostnames: a hostlist expression -> the host names it names."""
+    version, _, backend = await begin(request, "hostnames")
+    body = await json_body(request)
+    if not isinstance(body, dict) or not isinstance(body.get("hostlist"), str):
+        raise InvalidRequest('A hostlist expression is required in "hostlist"', source="#/")
+    names = expand(body["hostlist"])
+    return ok(version.answer("hostnames", backend.info, extra={"hostnames": names}))
+
+
+async def hostlist(request: Request) -> Response:
+    """POST util/{v}/hostlist: host names -> one hostlist expression."""
+    version, _, backend = await begin(request, "hostlist")
+    body = await json_body(request)
+    names = body.get("hostnames") if isinstance(body, dict) else None
+    if isinstance(names, str):
+        names = [n for n in names.split(",") if n]
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise InvalidRequest('A list of host names is required in "hostnames"', source="#/")
+    return ok(version.answer("hostlist", backend.info, extra={"hostlist": compress(names)}))

@@ -1,0 +1,25 @@
+"""v0.0.42 (Slurm 24.11): per-partition priorities; a cancellation reports each job's status;
+the shared scalar components are named ``*_struct``."""
+
+from __future__ import annotations
+
+from slurmgate.api.versions import dp_cluster, dp_envelope, dp_jobs, dp_requests
+from slurmgate.api.versions.v0040 import COMPONENTS
+from slurmgate.api.versions.v0041 import SPEC as V0041
+from slurmgate.api.versions.version import VersionSpec
+
+SPEC: VersionSpec = V0041.evolve(
+    "v0.0.42",
+    data_parser="data_parser/v0.0.42",
+    components={
+        **COMPONENTS,
+        **{code: f"{name}_struct" for code, name in COMPONENTS.items() if "no_val" in name},
+    },
+    records={
+        **dp_envelope.RECORDS,
+        **dp_jobs.RECORDS_42,
+        **dp_cluster.RECORDS_42,
+        **dp_requests.RECORDS_42,
+    },
+    responses={"job_cancel": "openapi_kill_job_resp"},
+)
