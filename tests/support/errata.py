@@ -113,4 +113,12 @@ ERRATA: tuple[Erratum, ...] = (
         "missing",
         "declared by the document, never printed by the daemon",
     ),
+    # -- v0.0.40 - v0.0.45: nodes, partitions, reservations, ... (slurmrestd 24.11, 26.05) -----
+    Erratum(
+        "v0.0.4[0-4]",
+        "* response $.reservations[].watts.*",
+        "missing",
+        "the daemon prints watts, removed in Slurm 24.05, as an empty object; the document "
+        "declares a no-value number",
+    ),
 )
