@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from slurmgate.backends.base import ClusterInfo
 from slurmgate.domain import (
     ControllerPing,
     ExitStatus,
+    GresLayout,
     Job,
     JobState,
     License,
     Node,
     NodeAllocation,
+    NodeResourceLayout,
     NodeState,
     Partition,
     Reservation,
     RpcByType,
     RpcByUser,
+    ShareEntry,
+    Shares,
     Stats,
+    TresValue,
 )
 
 INFO = ClusterInfo(cluster_name="lab", slurm_version=(22, 5, 8))
@@ -109,3 +115,91 @@ STATS = Stats(
     rpcs_by_user=[RpcByUser("alice", 1000, 4, 5, 20)],
 )
 PINGS = [ControllerPing("ctl", True), ControllerPing("ctl2", False, mode="backup", status=-1)]
+
+# -- the shapes v0.0.40 and later print apart ------------------------------------------------
+
+NODES["drained"] = Node(
+    name="n3",
+    hostname="n3",
+    address="10.0.0.3",
+    state=NodeState.IDLE,
+    # Not in the order the daemon prints them.
+    state_flags=["NOT_RESPONDING", "DRAIN"],
+    cpus=4,
+    owner="alice",
+    reason="disk failure",
+    reason_set_by_user="root",
+    reason_changed_at=1_700_000_000,
+)
+PARTITIONS["exclusive"] = Partition(
+    name="big",
+    nodes="n[1-3]",
+    state="DRAIN",
+    flags=["HIDDEN", "EXCLUSIVE_USER", "RESERVATION_REQUIRED"],
+    default_memory_per_node=2048,
+    max_memory_per_cpu=4096,
+    over_time_limit=0xFFFF,  # UNLIMITED
+    preemption_mode="",  # the cluster's
+)
+RESERVATIONS = {
+    "purge": Reservation(
+        name="cleanup",
+        nodes="n[1-2]",
+        node_count=2,
+        flags=["IGNORE_JOBS", "MAINT"],
+        purge_completed=True,
+        purge_completed_time=600,
+        core_specializations=[{"node": "n1", "core": "0-1"}],
+    ),
+}
+SHARES = Shares(
+    entries=(
+        ShareEntry(
+            id=1,
+            cluster="lab",
+            name="root",
+            parent="",
+            partition="",
+            kind="ASSOCIATION",
+            shares=None,
+            shares_normalized=1.0,
+            usage=17,
+            usage_normalized=None,
+            effective_usage=1.0,
+            fairshare_factor=0.0,
+            fairshare_level=None,
+            tres_run_seconds=(TresValue("cpu", 0),),
+            tres_group_minutes=(TresValue("cpu", math.inf),),
+            tres_usage=(TresValue("cpu", 12.5),),
+        ),
+        ShareEntry(
+            id=2,
+            cluster="lab",
+            name="alice",
+            parent="root",
+            partition="",
+            kind="USER",
+            shares=1,
+            shares_normalized=0.5,
+            usage=0,
+            usage_normalized=0.0,
+            effective_usage=0.0,
+            fairshare_factor=1.0,
+            fairshare_level=math.inf,
+        ),
+    ),
+    total_shares=1,
+)
+LAYOUTS = [
+    NodeResourceLayout(
+        node="n1",
+        sockets_per_node=2,
+        cores_per_socket=4,
+        memory=1024,
+        core_bitmap="0-3",
+        gres=(GresLayout("gpu", "a100", 1, "0"),),
+    ),
+    NodeResourceLayout(
+        node="n2", sockets_per_node=1, cores_per_socket=2, memory=512, core_bitmap="1", channel=3
+    ),
+]
