@@ -23,7 +23,7 @@ ENERGY = record(
 NODE_40 = record(
     "architecture:s burstbuffer_network_address:s boards:i32 boot_time:u64n cluster_name:s=-"
     " cores:i32 specialized_cores:i32=- cpu_binding:i32=- cpu_load:i32"
-    " free_mem:u64n=free_memory cpus:i32 effective_cpus:i32=cpus specialized_cpus:s=-"
+    " free_mem:u64n=~node_free_mem cpus:i32 effective_cpus:i32=cpus specialized_cpus:s=-"
     " energy:@acct_gather_energy=. external_sensors:o=- extra:s power:o=- features:[s]"
     " active_features:[s] gres:s gres_drained:s='N/A' gres_used:s instance_id:s=-"
     " instance_type:s=- last_busy:u64n mcs_label:s specialized_memory:i64=- name:s"

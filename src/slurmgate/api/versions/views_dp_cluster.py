@@ -29,6 +29,8 @@ from slurmgate.domain import (
 
 #: slurm.h: INFINITE16, which over_time_limit holds for UNLIMITED.
 INFINITE16 = 0xFFFF
+#: slurm.h: NO_VAL, a 32-bit limit never set.
+NO_VAL = 0xFFFFFFFE
 #: slurm.h: the bit that marks a memory amount as per CPU.
 MEM_PER_CPU = 1 << 63
 #: slurmctld's purge_comp_time when a reservation was given none (reservation.c).
@@ -54,6 +56,13 @@ def node_state(node: Node) -> list[str]:
     return [node.state.value.upper(), *flags]
 
 
+def node_free_mem(node: Node) -> int | Infinite | None:
+    """The model keeps what slurmrestd 22.05 printed: NO_VAL64 (not reported yet) as -2."""
+    if node.free_memory == -2:
+        return None
+    return INFINITE if node.free_memory == -1 else node.free_memory
+
+
 def node_next_state(node: Node) -> list[str]:
     """No reboot asked for: slurmctld holds NO_VAL, printed "INVALID" (the model holds none)."""
     return ["INVALID"]
@@ -76,19 +85,22 @@ def partition_state(part: Partition) -> list[str]:
     return [part.state]
 
 
-def _unlimited(value: int | None) -> int | Infinite:
-    return INFINITE if value is None else value
+def _unlimited(value: int | None) -> int | Infinite | None:
+    """None is UNLIMITED in the model; NO_VAL (never set) is printed unset."""
+    if value is None:
+        return INFINITE
+    return None if value == NO_VAL else value
 
 
-def max_time(part: Partition) -> int | Infinite:
+def max_time(part: Partition) -> int | Infinite | None:
     return _unlimited(part.max_time)
 
 
-def max_nodes(part: Partition) -> int | Infinite:
+def max_nodes(part: Partition) -> int | Infinite | None:
     return _unlimited(part.max_nodes)
 
 
-def max_cpus_per_node(part: Partition) -> int | Infinite:
+def max_cpus_per_node(part: Partition) -> int | Infinite | None:
     return _unlimited(part.max_cpus_per_node)
 
 
