@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -94,7 +95,7 @@ async def jobs(request: Request) -> Response:
     def render() -> tuple[bytes, Headers]:
         when = times(mirror, table)
         if unchanged:
-            return jobs_body(version, [], backend.info, when), ()
+            return _unchanged_jobs(version, backend.info, since, when), ()
         page = select(table.items, query, None if viewer == WHOLE else viewer, rules)
         headers: Headers = ()
         if page.next_cursor is not None:
@@ -163,6 +164,16 @@ def _job_ids(text: str) -> list[int]:
     return found
 
 
+def _unchanged_jobs(version: ApiVersion, info: ClusterInfo, since: int, when: Times) -> bytes:
+    """The answer for a job list that did not change after ``since``: empty; from v0.0.42 on
+    with a warning and no times, as the daemons answer it."""
+    if not version.spec.warn_unchanged_jobs:
+        return jobs_body(version, [], info, when)
+    stamp = datetime.fromtimestamp(since).isoformat(timespec="seconds")
+    warning = f"op_handler_jobs: No job changes since update_time[{since}]={stamp}"
+    return orjson.dumps(version.answer("jobs", info, items=[], warnings=[warning]))
+
+
 @dataclass(frozen=True, slots=True)
 class Times:
     """When a job listing was made, and when the backfill scheduler last ran (0: unknown)."""
@@ -213,7 +224,7 @@ class _Named:
     record: str  # the single record's operation and path parameter, e.g. "node"
     #: The PrivateData kind that hides it from a user who is no operator ("" if none).
     private: str
-    render: Callable[[ApiVersion, list[Any], ClusterInfo], dict[str, object]]
+    render: Callable[[ApiVersion, list[Any], ClusterInfo, int], dict[str, object]]
     list_direct: Callable[[Backend, Principal], Awaitable[Listing[Any]]]
     get_direct: Callable[[Backend, Principal, str], Awaitable[Any]] | None = None
 
@@ -223,16 +234,18 @@ class _Named:
         since = update_time(request)
         if self._restricted(await mirror.access(), principal):
             listing = await self.list_direct(backend, principal)
-            return ok(self.render(version, listing.items, backend.info))
+            return ok(self.render(version, listing.items, backend.info, listing.last_update))
         table = await mirror.read(self.resource)
         unchanged = bool(since) and table.changed_at < since
+        if unchanged and self.listing in version.spec.not_modified:
+            return Response(status_code=304)
         items = [] if unchanged else table.items
         return await _rendered(
             request,
             (self.listing, version.name, unchanged),
             table.generation,
             table,
-            lambda: _body(self.render(version, items, backend.info)),
+            lambda: _body(self.render(version, items, backend.info, table.last_update)),
         )
 
     async def one(self, request: Request) -> Response:
@@ -243,13 +256,13 @@ class _Named:
             table = await mirror.read(self.resource)
             found = next((item for item in table.items if item.name == name), None)
             if found is not None:
-                body = orjson.dumps(self.render(version, [found], backend.info))
+                body = orjson.dumps(self.render(version, [found], backend.info, table.last_update))
                 return fresh_response(request, body, table.age)
         # slurmctld's own answer: its error for an unknown name, or what it shows this user.
         if self.get_direct is None:  # licenses: no single-record endpoint routes here
             raise NotFound(f"Unable to find {self.record} {name}")
         record = await self.get_direct(backend, principal, name)
-        return ok(self.render(version, [record], backend.info))
+        return ok(self.render(version, [record], backend.info, int(time.time())))
 
     def _restricted(self, rules: AccessRules, principal: Principal) -> bool:
         return bool(self.private) and rules.restricts(self.private, principal.user_name)
@@ -260,7 +273,7 @@ _NODES = _Named(
     "nodes",
     "node",
     "nodes",
-    lambda version, items, info: version.nodes(items, info),
+    lambda version, items, info, when: version.nodes(items, info, last_update=when),
     lambda backend, principal: backend.list_nodes(principal),
     lambda backend, principal, name: backend.get_node(principal, name),
 )
@@ -269,7 +282,7 @@ _PARTITIONS = _Named(
     "partitions",
     "partition",
     "partitions",
-    lambda version, items, info: version.partitions(items, info),
+    lambda version, items, info, when: version.partitions(items, info, last_update=when),
     lambda backend, principal: backend.list_partitions(principal),
     lambda backend, principal, name: backend.get_partition(principal, name),
 )
@@ -278,7 +291,7 @@ _RESERVATIONS = _Named(
     "reservations",
     "reservation",
     "reservations",
-    lambda version, items, info: version.reservations(items, info),
+    lambda version, items, info, when: version.reservations(items, info, last_update=when),
     lambda backend, principal: backend.list_reservations(principal),
     lambda backend, principal, name: backend.get_reservation(principal, name),
 )
@@ -287,7 +300,7 @@ _LICENSES = _Named(
     "licenses",
     "license",
     "",
-    lambda version, items, info: version.licenses(items, info),
+    lambda version, items, info, when: version.licenses(items, info, last_update=when),
     lambda backend, principal: backend.list_licenses(principal),
 )
 

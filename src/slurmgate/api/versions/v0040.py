@@ -23,6 +23,7 @@ SPEC = VersionSpec(
     plugin_name="Slurm OpenAPI slurmctld",
     data_parser="data_parser/v0.0.40",
     request_style="data_parser",
+    submission_notices="warnings",
     views=DATA_PARSER,
     components=COMPONENTS,
     records={

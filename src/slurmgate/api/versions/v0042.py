@@ -22,4 +22,7 @@ SPEC: VersionSpec = V0041.evolve(
         **dp_requests.RECORDS_42,
     },
     responses={"job_cancel": "openapi_kill_job_resp"},
+    # From 24.11's v0.0.42 on, as the daemons answer.
+    not_modified=frozenset({"nodes", "partitions", "reservations"}),
+    warn_unchanged_jobs=True,
 )

@@ -80,6 +80,14 @@ class VersionSpec:
     #: How request bodies read: "sbatch" (v0.0.36-v0.0.38: sbatch's option names and rules)
     #: or "data_parser" (v0.0.39 on: the version's job_desc_msg record).
     request_style: str = "sbatch"
+    #: Listings that answer 304 Not Modified, with no body, when nothing changed after the
+    #: request's update_time (the others answer an empty list).
+    not_modified: frozenset[str] = frozenset()
+    #: Whether a job listing unchanged since update_time says so in a warning.
+    warn_unchanged_jobs: bool = False
+    #: Where an accepted submission's notice (a held job) goes: "errors", as slurmrestd 22.05
+    #: put it beside a 200, or "warnings", as data_parser versions do.
+    submission_notices: str = "errors"
     #: The views its tables may name (views.py).
     views: Views = field(default_factory=lambda: LEGACY)
 
@@ -190,19 +198,41 @@ class Version:
     def job_submitted(
         self, result: SubmitResult, info: ClusterInfo, *, warnings: list[str] | None = None
     ) -> dict[str, object]:
-        return self.answer("job_submit", info, result=result, warnings=warnings or ())
+        notes = list(warnings or ())
+        errors: list[SlurmgateError] = []
+        if result.error_number:  # accepted, with slurmctld's word on it (a held job)
+            if self.spec.submission_notices == "errors":
+                errors.append(
+                    SlurmgateError(result.error, error_number=result.error_number,
+                                   error=result.error, source="slurm_submit_batch_job()")
+                )  # fmt: skip
+            else:
+                notes += [
+                    "slurm_submit_batch_job(): Job submission resulted in non-zero return "
+                    f"code: {result.error}",
+                    f"slurm_submit_batch_job(): {result.error}",
+                ]
+        return self.answer("job_submit", info, result=result, warnings=notes, errors=errors)
 
-    def nodes(self, nodes: list[Node], info: ClusterInfo) -> dict[str, object]:
-        return self.answer("nodes", info, items=nodes)
+    def nodes(
+        self, nodes: list[Node], info: ClusterInfo, *, last_update: int = 0
+    ) -> dict[str, object]:
+        return self.answer("nodes", info, items=nodes, last_update=last_update)
 
-    def partitions(self, partitions: list[Partition], info: ClusterInfo) -> dict[str, object]:
-        return self.answer("partitions", info, items=partitions)
+    def partitions(
+        self, partitions: list[Partition], info: ClusterInfo, *, last_update: int = 0
+    ) -> dict[str, object]:
+        return self.answer("partitions", info, items=partitions, last_update=last_update)
 
-    def reservations(self, reservations: list[Reservation], info: ClusterInfo) -> dict[str, object]:
-        return self.answer("reservations", info, items=reservations)
+    def reservations(
+        self, reservations: list[Reservation], info: ClusterInfo, *, last_update: int = 0
+    ) -> dict[str, object]:
+        return self.answer("reservations", info, items=reservations, last_update=last_update)
 
-    def licenses(self, licenses: list[License], info: ClusterInfo) -> dict[str, object]:
-        return self.answer("licenses", info, items=licenses)
+    def licenses(
+        self, licenses: list[License], info: ClusterInfo, *, last_update: int = 0
+    ) -> dict[str, object]:
+        return self.answer("licenses", info, items=licenses, last_update=last_update)
 
     def diag(self, stats: Stats, info: ClusterInfo) -> dict[str, object]:
         return self.answer("diag", info, items=[stats])
