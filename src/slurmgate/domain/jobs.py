@@ -215,6 +215,9 @@ class SubmitResult:
     job_id: int
     step_id: str = "batch"
     user_message: str = ""
+    #: What slurmctld said of a job it accepted (ESLURM_JOB_HELD for a held one), and its text.
+    error_number: int = 0
+    error: str = ""
 
 
 @dataclass(slots=True)
