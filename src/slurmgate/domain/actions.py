@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from slurmgate.domain.errors import InvalidRequest
+from slurmgate.domain.jobs import JobState
+from slurmgate.domain.slurm_errno import ESLURM_SIGNAL_JOBS_INVALID
+
+#: What ``JobSelection.flags`` may hold (slurm.h's KILL_* bits, as slurmrestd names them).
+KILL_FLAGS = frozenset(
+    {"BATCH_JOB", "FULL_STEPS_ONLY", "ARRAY_TASK", "FULL_JOB", "HURRY", "CRON_JOBS", "VERBOSE"}
+)
+
 
 @dataclass(slots=True)
 class JobSelection:
     """Which jobs a request concerns: every given filter must match (as ``scancel`` does).
 
-    An empty selection chooses nothing: at least one filter is required.
+    An empty selection chooses nothing: at least one filter is required. With ``job_ids``
+    every id yields an outcome (a job that does not match the other filters, or has finished,
+    is reported); without them the filters pick among all jobs and the others are left out
+    silently, as slurmctld's kill_jobs does.
     """
 
     #: Job ids as given: "12", "12_3" (an array task), "12_[1-3]", "12+1" (a het component).
@@ -23,7 +35,8 @@ class JobSelection:
     partition: str | None = None
     qos: str | None = None
     reservation: str | None = None
-    #: Base state names ("PENDING", "RUNNING", ...).
+    #: A base state name ("PENDING", "RUNNING", ...): slurmctld filters by one state, so at
+    #: most one is accepted (``check``).
     states: list[str] = field(default_factory=list)
     user_id: int | None = None
     user_name: str | None = None
@@ -50,11 +63,43 @@ class JobSelection:
             or self.nodes
         )
 
+    def check(self) -> None:
+        """Refuse what slurmctld's kill_jobs refuses before looking at any job."""
+        if self.is_empty:
+            raise InvalidRequest(
+                "Invalid signal jobs request, at least one job id or filter is required.",
+                error_number=ESLURM_SIGNAL_JOBS_INVALID,
+                error="Invalid signal jobs request, at least one job id or filter is required.",
+                source="job selection",
+            )
+        unknown = sorted(set(self.flags) - KILL_FLAGS)
+        if unknown:
+            raise InvalidRequest(
+                f"Unknown signal flags {', '.join(unknown)} "
+                f"(known: {', '.join(sorted(KILL_FLAGS))})",
+                source="flags",
+            )
+        states = set(self.states)
+        bad = sorted(states - {state.value for state in JobState})
+        if bad:
+            raise InvalidRequest(f"Invalid job state {', '.join(bad)}", source="job_state")
+        if len(states) > 1:
+            raise InvalidRequest(
+                f"Jobs can be chosen by one state at a time, not {', '.join(sorted(states))}",
+                source="job_state",
+            )
+
 
 @dataclass(frozen=True, slots=True)
 class SignalOutcome:
-    """What signalling one job of a selection did."""
+    """What signalling one job of a selection did.
 
+    A backend returns one outcome per job the selection chose, successes included
+    (``error_number`` 0): slurmctld lists successes only when asked (flag VERBOSE), which the
+    API applies when rendering.
+    """
+
+    #: The job's own id; 0 when the selected id names no job.
     job_id: int
     #: The step signalled ("batch", or "" for the whole job).
     step_id: str = ""
@@ -64,6 +109,9 @@ class SignalOutcome:
     description: str = ""
     #: The federation sibling that answered, if any.
     sibling: str = ""
+    #: The job as selected, in Slurm's text form: "12", "12_3", "12_[1-3]" (pending array
+    #: tasks), "12+1" (a het job component).
+    selected_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +159,21 @@ class NodeUpdate:
         return {
             name: value for name in self.__slots__ if (value := getattr(self, name)) is not None
         }
+
+    def check(self) -> None:
+        """``scontrol update node``'s own rules, which slurmctld leaves to its clients."""
+        states = set(self.state or ())
+        if states & {"DOWN", "DRAIN", "FAIL"} and not self.reason:
+            raise InvalidRequest(
+                "You must specify a reason when DOWNING or DRAINING a node. Request denied",
+                source="reason",
+            )
+        if self.resume_after is not None and not states & {"DOWN", "DRAIN"}:
+            raise InvalidRequest(
+                "You can only specify a resume time when DOWNING or DRAINING a node. "
+                "Request denied",
+                source="resume_after",
+            )
 
 
 @dataclass(frozen=True, slots=True)
