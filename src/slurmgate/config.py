@@ -112,6 +112,8 @@ class LocalSettings(_Strict):
     default_path: str = "/usr/local/bin:/usr/bin:/bin"
     #: SQLite synchronous mode: NORMAL survives process crashes, FULL also power loss.
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
+    #: Whether a job that does not say may be requeued (slurm.conf's JobRequeue, 1 by default).
+    job_requeue: bool = True
 
 
 class SlurmSettings(_Strict):

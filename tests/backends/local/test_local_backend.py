@@ -6,21 +6,17 @@ import asyncio
 import json
 import os
 import signal
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
 
 from slurmgate.backends.base import Backend, Capability
-from slurmgate.backends.local.backend import LocalBackend
 from slurmgate.backends.local.payloads import Payload
 from slurmgate.backends.local.users import running_as_root
-from slurmgate.config import LocalSettings, NodeConfig, PartitionConfig
+from slurmgate.config import NodeConfig
 from slurmgate.domain import (
     Conflict,
     InvalidRequest,
-    Job,
     JobSpec,
     JobState,
     JobSubmission,
@@ -46,92 +42,28 @@ from slurmgate.domain.slurm_errno import (
     ESLURM_RESERVATION_INVALID,
     ESLURM_USER_ID_MISSING,
 )
-
-ROOT = Principal("root")
-#: A second local account, for ownership rules (every Debian-like system has it).
-OTHER = Principal("nobody")
-
-Factory = Callable[..., Awaitable[LocalBackend]]
-
-
-def settings(**overrides: object) -> LocalSettings:
-    values: dict[str, object] = {
-        "kill_wait": 1,
-        "sched_interval": 0.2,
-        "nodes": [NodeConfig(name="node1", cpus=4, memory=4000)],
-        "partitions": [
-            PartitionConfig(name="debug", default=True),
-            PartitionConfig(name="short", max_time=5),
-        ],
-    }
-    values.update(overrides)
-    return LocalSettings.model_validate(values)
-
-
-@pytest.fixture
-async def make_backend(tmp_path: Path) -> AsyncIterator[Factory]:
-    """Start backends on ``tmp_path/state``; at the end cancel their jobs and stop them."""
-    started: list[LocalBackend] = []
-
-    async def make(**overrides: object) -> LocalBackend:
-        backend = LocalBackend(
-            settings(**overrides), tmp_path / "state", admins=frozenset({"root"})
-        )
-        await backend.start()
-        started.append(backend)
-        return backend
-
-    yield make
-    for backend in started:
-        if backend._store is None:  # already stopped by the test
-            continue
-        await cancel_everything(backend)
-        await backend.stop()
-
-
-async def cancel_everything(backend: LocalBackend) -> None:
-    for job in list(backend.jobs.values()):
-        if not job.state.is_finished:
-            await backend.signal_job(ROOT, job.job_id, signal.SIGKILL)
-    await wait_until(lambda: all(j.state.is_finished for j in backend.jobs.values()))
-
-
-async def wait_until(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
-
-
-async def wait_state(backend: LocalBackend, job_id: int, *states: JobState) -> Job:
-    await wait_until(lambda: backend.jobs[job_id].state in states)
-    return backend.jobs[job_id]
-
-
-def spec(tmp_path: Path, body: str = "true", **fields: object) -> JobSpec:
-    """A job running ``body`` under /bin/sh in ``tmp_path``; ``fields`` override anything."""
-    values: dict[str, object] = {
-        "script": "#!/bin/sh\n" + body + "\n",
-        "current_working_directory": str(tmp_path),
-    }
-    values.update(fields)
-    return JobSpec(**values)  # type: ignore[arg-type]
-
-
-async def submit(backend: LocalBackend, job: JobSpec, principal: Principal = ROOT) -> int:
-    return (await backend.submit(principal, JobSubmission([job]))).job_id
-
+from tests.backends.local.cluster import (
+    OTHER,
+    ROOT,
+    Factory,
+    spec,
+    submit,
+    wait_state,
+    wait_until,
+)
 
 # -- lifecycle ------------------------------------------------------------------------------
 
 
-async def test_backend_implements_the_protocol_with_every_capability(
+async def test_backend_implements_the_protocol_with_every_capability_but_shares_and_node_removal(
     make_backend: Factory,
 ) -> None:
     backend = await make_backend()
     assert isinstance(backend, Backend)
-    assert backend.capabilities == frozenset(Capability)
+    assert backend.capabilities == frozenset(Capability) - {
+        Capability.SHARES,
+        Capability.DELETE_NODES,
+    }
     assert backend.info.release == "22.05.8"
     [ping] = await backend.ping(ROOT)
     assert ping.responding and ping.mode == "primary"
@@ -785,8 +717,7 @@ async def test_finished_jobs_leave_the_list_after_min_job_age_but_stay_findable(
     await backend.signal_job(ROOT, job_id, signal.SIGKILL)
     backend.jobs[job_id].end_time -= 10  # ended a while ago
     assert (await backend.list_jobs(ROOT)).items == []
-    backend._last_purge = 0
-    backend._purge_old()
+    backend.passes.purge(force=True)
     assert job_id not in backend.jobs
     [job] = await backend.get_job(ROOT, job_id)
     assert job.state is JobState.CANCELLED

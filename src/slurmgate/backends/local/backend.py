@@ -6,11 +6,12 @@ leaves process management to ``Executor`` and persistence to the store's writer 
 call here waits on a process or the database except ``submit``, which returns only once its
 jobs are committed.
 
-Where the rest lives: defaults and checks for new jobs in ``submission.py`` and ``sizing.py``,
-taking a submission in (ids, persistence) in ``intake.py``, job control (launch, signals, time
-limits, what an end means, restart recovery) in ``control.py``, ``update_job`` in
-``updates.py``, the cluster's shape and node views in ``views.py``, sdiag counters in
-``diag.py``.
+Where the rest lives: checks and defaults for new jobs in ``submission.py`` and ``sizing.py``,
+taking submissions and allocations in in ``intake.py``, scheduling passes in ``passes.py``, job
+control (launch, time limits, requeues, ends) in ``control.py``, restarts in ``recovery.py``,
+``signals.py``, ``requeue.py``, ``updates.py`` (jobs), ``node_states.py`` and
+``node_updates.py`` (nodes), ``cores.py`` and ``layouts.py`` (cores held), ``views.py`` (the
+cluster's shape), ``diag.py`` (sdiag). No fair-share and no dynamic nodes: NotSupported.
 """
 
 from __future__ import annotations
@@ -20,56 +21,77 @@ import copy
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 from slurmgate.backends.base import Capability, ClusterInfo, Listing
-from slurmgate.backends.local import resources, scheduler
-from slurmgate.backends.local.control import JobControl
+from slurmgate.backends.local import (
+    cores,
+    layouts,
+    node_updates,
+    recovery,
+    requeue,
+    resources,
+    signals,
+)
+from slurmgate.backends.local.control import JobControl, completing
 from slurmgate.backends.local.diag import Diagnostics
 from slurmgate.backends.local.executor import Executor
 from slurmgate.backends.local.intake import submit_jobs
+from slurmgate.backends.local.node_states import NodeStates
+from slurmgate.backends.local.ownership import not_found
+from slurmgate.backends.local.passes import Passes
 from slurmgate.backends.local.payloads import PayloadStore
+from slurmgate.backends.local.scheduler import NodeResources
 from slurmgate.backends.local.store import JobStore
 from slurmgate.backends.local.submission import PriorityBasic, SubmissionRules
 from slurmgate.backends.local.updates import apply_update
-from slurmgate.backends.local.users import current_user, lookup_user, running_as_root
+from slurmgate.backends.local.users import current_user, running_as_root, uid_table
 from slurmgate.backends.local.views import ClusterLayout, NodeLive
 from slurmgate.config import LocalSettings
 from slurmgate.domain import (
+    AllocationResult,
     BackendUnavailable,
     ControllerPing,
     ExitStatus,
     Job,
+    JobSelection,
+    JobSpec,
     JobState,
     JobSubmission,
     JobUpdate,
     License,
     Node,
-    NotFound,
+    NodeResourceLayout,
+    NodeUpdate,
+    NotSupported,
     Partition,
     Principal,
+    RequeueOptions,
     Reservation,
+    Shares,
+    SignalOutcome,
     Stats,
     SubmitResult,
 )
 from slurmgate.domain.access import AccessRules
-from slurmgate.domain.slurm_errno import (
-    ESLURM_INVALID_JOB_ID,
-)
 
 log = logging.getLogger(__name__)
 
-#: A wake-up waits this long for more of the same burst before the pass runs.
-_COALESCE = 0.1
-#: How often finished jobs older than MinJobAge leave memory (the store keeps them).
-_PURGE_INTERVAL = 30
+_NO_DYNAMIC_NODES = (
+    "The embedded cluster's nodes come from its configuration: it has no dynamic nodes to remove"
+)
+_NO_FAIR_SHARE = (
+    "The embedded cluster schedules by priority/basic: it has no associations and no fair-share "
+    "usage to report"
+)
 
 
 class LocalBackend:
     name = "local"
-    capabilities = frozenset(Capability)
+    #: No fair-share scheduler (shares) and no dynamic nodes (delete_nodes).
+    capabilities = frozenset(Capability) - {Capability.SHARES, Capability.DELETE_NODES}
     #: Lists need no privilege here; the name only labels the mirror's reads in diag.
     service_user = "root"
     live_records = True
@@ -82,7 +104,10 @@ class LocalBackend:
         self.layout = ClusterLayout(settings, self.host)
         self._as_root = running_as_root()
         self.rules = SubmissionRules(settings, self.layout, current_user(), as_root=self._as_root)
-        self._node_resources = self.layout.node_resources()
+        self.node_states = NodeStates(self.layout.node_configs, 0)
+        self.layout.states = self.node_states
+        self.shapes = {name: cores.shape(c) for name, c in self.layout.node_configs.items()}
+        self._node_resources = self.layout.node_resources(self.node_states)
         self.jobs: dict[int, Job] = {}
         #: array_job_id -> task job ids; het_job_id -> component job ids.
         self.arrays: dict[int, list[int]] = {}
@@ -92,15 +117,13 @@ class LocalBackend:
         self.in_flight_jobs = 0
         self.priority_basic = PriorityBasic()
         self._store: JobStore | None = None
-        self._wake = asyncio.Event()
-        self._sched_task: asyncio.Task[None] | None = None
-        self._last_purge = 0
         self._started_at = 0
         self._uid_cache: dict[str, int] = {}
         self.diag = Diagnostics(int(time.time()))
         self.payloads = PayloadStore(state_dir / "scripts")
         self.executor = Executor(state_dir / "spool", self._on_exit)
         self.control = JobControl(self)
+        self.passes = Passes(self)
 
     @property
     def info(self) -> ClusterInfo:
@@ -126,11 +149,14 @@ class LocalBackend:
         self.next_job_id = max(state.next_job_id, self.settings.first_job_id)
         for job in state.jobs.values():
             self.index(job)
+        self.node_states = NodeStates(self.layout.node_configs, now)
+        self.node_states.restore(state.nodes)
+        self.layout.states = self.node_states
+        self._node_resources = self.layout.node_resources(self.node_states)
         self.priority_basic = PriorityBasic.resume(self.jobs.values())
         self.last_change = max((j.last_update for j in self.jobs.values()), default=now)
-        await self.control.recover()
-        self._sched_task = asyncio.create_task(self._schedule_loop(), name="slurmgate-scheduler")
-        self.wake()
+        await recovery.recover(self, self.control)
+        self.passes.start()
 
     def _prepare_dirs(self) -> None:
         self.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -138,13 +164,7 @@ class LocalBackend:
         (self.state_dir / "spool").mkdir(mode=0o711, exist_ok=True)
 
     async def stop(self) -> None:
-        if self._sched_task is not None:
-            self._sched_task.cancel()
-            try:
-                await self._sched_task
-            except asyncio.CancelledError:
-                pass
-            self._sched_task = None
+        await self.passes.stop()
         await self.control.close()
         await self.executor.close()
         if self._store is not None:
@@ -157,7 +177,22 @@ class LocalBackend:
         return principal.is_admin or principal.user_name in self.admins
 
     def wake(self) -> None:
-        self._wake.set()
+        self.passes.wake()
+
+    @property
+    def partitions(self) -> Mapping[str, Partition]:
+        return self.layout.partitions
+
+    @property
+    def node_resources(self) -> list[NodeResources]:
+        return self._node_resources
+
+    def nodes_changed(self) -> None:
+        self._node_resources = self.layout.node_resources(self.node_states)
+        self.wake()
+
+    async def script_kept(self, job: Job) -> bool:
+        return await self.store.load_payload(self.payload_key(job)) is not None
 
     def touch(self, job: Job, now: int | None = None) -> None:
         """Record a change of ``job``: bump its last_update and queue it for the store."""
@@ -202,7 +237,7 @@ class LocalBackend:
         if job.het_job_id:
             self.hets.setdefault(job.het_job_id, []).append(job.job_id)
 
-    def _unindex(self, job: Job) -> None:
+    def unindex(self, job: Job) -> None:
         self.jobs.pop(job.job_id, None)
         for index, key in ((self.arrays, job.array_job_id), (self.hets, job.het_job_id)):
             if key and key in index:
@@ -215,77 +250,6 @@ class LocalBackend:
         with self.diag.rpc(message_type, principal.user_name):
             yield
 
-    def _uids(self, names: list[str]) -> dict[str, int]:
-        """uids for sdiag's per-user table; unknown names count as the gateway's account."""
-        for name in names:
-            if name not in self._uid_cache:
-                found = lookup_user(name)
-                self._uid_cache[name] = found.uid if found else self.rules.gateway_user.uid
-        return dict(self._uid_cache)
-
-    # -- scheduling ---------------------------------------------------------------------------
-
-    async def _schedule_loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            timer = loop.call_later(self.settings.sched_interval, self._wake.set)
-            try:
-                await self._wake.wait()
-            finally:
-                timer.cancel()
-            await asyncio.sleep(_COALESCE)
-            self._wake.clear()
-            try:
-                self.schedule_pass()
-                self._purge_old()
-            except Exception:
-                log.exception("scheduling pass failed")
-
-    def schedule_pass(self) -> None:
-        now = int(time.time())
-        begin = time.perf_counter_ns()
-        plan = scheduler.plan(now, self._node_resources, self.layout.partitions, self.jobs)
-        pending = 0
-        for job_id, allocations in plan.starts:
-            job = self.jobs.get(job_id)
-            if job is not None and job.state is JobState.PENDING:
-                self.control.start_job(job, allocations, now)
-        for job_id in plan.cancel:
-            job = self.jobs.get(job_id)
-            if job is not None and job.state is JobState.PENDING:
-                self.control.cancel_pending(job, now, reason="DependencyNeverSatisfied")
-        for job_id, reason in plan.reasons.items():
-            job = self.jobs.get(job_id)
-            if job is None or job.state is not JobState.PENDING:
-                continue
-            pending += 1
-            if reason in ("Priority", "Resources", "None") and not job.eligible_time:
-                job.eligible_time = job.accrue_time = now
-            if job.state_reason != reason:
-                job.state_reason = reason
-                job.last_sched_evaluation = now
-                self.touch(job, now)
-        for job_id, start in plan.expected_start.items():
-            job = self.jobs.get(job_id)
-            if job is not None and job.state is JobState.PENDING:
-                job.start_time = start
-        duration = (time.perf_counter_ns() - begin) // 1000
-        self.diag.schedule_cycle(duration, plan.depth, pending, plan.backfilled, now)
-
-    def _purge_old(self) -> None:
-        now = int(time.time())
-        if now - self._last_purge < _PURGE_INTERVAL:
-            return
-        self._last_purge = now
-        horizon = now - self.settings.min_job_age
-        for job in list(self.jobs.values()):
-            if job.job_id not in self.jobs or not job.state.is_finished:
-                continue
-            members = self.group(job)
-            if all(m.state.is_finished and m.end_time < horizon for m in members):
-                for member in members:
-                    self._unindex(member)
-
     # -- executor callback --------------------------------------------------------------------
 
     def _on_exit(self, job_id: int, status: ExitStatus | None) -> None:
@@ -295,11 +259,7 @@ class LocalBackend:
 
     async def ping(self, principal: Principal) -> list[ControllerPing]:
         with self._rpc("REQUEST_PING", principal):
-            alive = (
-                self._store is not None
-                and self._sched_task is not None
-                and not self._sched_task.done()
-            )
+            alive = self._store is not None and self.passes.alive
             return [
                 ControllerPing(
                     hostname=self.host.hostname,
@@ -317,7 +277,10 @@ class LocalBackend:
                     pending += 1
                 elif job.state is JobState.RUNNING:
                     running += 1
-            uids = await asyncio.to_thread(self._uids, self.diag.users())
+            # Unknown names count as the gateway's account.
+            uids = await asyncio.to_thread(
+                uid_table, self.diag.users(), self._uid_cache, self.rules.gateway_user.uid
+            )
             return self.diag.snapshot(
                 now=int(time.time()), pending=pending, running=running, uids=uids
             )
@@ -345,15 +308,12 @@ class LocalBackend:
             if not found:
                 found = await self.load_stored(job_id)
             if not found:
-                raise NotFound(
-                    f"Job {job_id} not found: Invalid job id specified",
-                    error_number=ESLURM_INVALID_JOB_ID,
-                    error="Invalid job id specified",
-                )
+                raise not_found(job_id)
             return sorted(found, key=lambda j: j.job_id)
 
-    def _running(self) -> list[Job]:
-        return [j for j in self.jobs.values() if j.state is JobState.RUNNING]
+    def holding(self) -> list[Job]:
+        """Jobs holding nodes: running ones, and requeued ones whose processes still end."""
+        return [j for j in self.jobs.values() if j.state is JobState.RUNNING or completing(j)]
 
     def _nodes(self) -> list[Node]:
         live = NodeLive(
@@ -362,10 +322,11 @@ class LocalBackend:
             now=int(time.time()),
         )
         return self.layout.nodes(
-            self._running(),
+            self.holding(),
             live,
             started_at=self._started_at,
             last_busy=self.control.last_busy,
+            states=self.node_states,
         )
 
     async def list_nodes(self, principal: Principal, *, updated_since: int = 0) -> Listing[Node]:
@@ -407,7 +368,8 @@ class LocalBackend:
         self, principal: Principal, *, updated_since: int = 0
     ) -> Listing[License]:
         with self._rpc("REQUEST_LICENSE_INFO", principal):
-            return Listing(self.layout.licenses(self._running()), int(time.time()))
+            running = [j for j in self.jobs.values() if j.state is JobState.RUNNING]
+            return Listing(self.layout.licenses(running), int(time.time()))
 
     # -- Backend: changes ---------------------------------------------------------------------
 
@@ -421,4 +383,39 @@ class LocalBackend:
 
     async def signal_job(self, principal: Principal, job_id: int, signal: int) -> None:
         with self._rpc("REQUEST_KILL_JOB", principal):
-            await self.control.signal(principal, job_id, signal)
+            await signals.signal_job(self, self.control, principal, job_id, signal)
+
+    async def signal_jobs(
+        self, principal: Principal, selection: JobSelection, signal: int
+    ) -> list[SignalOutcome]:
+        with self._rpc("REQUEST_KILL_JOBS", principal):
+            return signals.signal_jobs(self, self.control, principal, selection, signal)
+
+    async def requeue_job(self, principal: Principal, job_id: int, options: RequeueOptions) -> None:
+        with self._rpc("REQUEST_JOB_REQUEUE", principal):
+            await requeue.requeue_job(self, self.control, principal, job_id, options)
+
+    async def allocate(self, principal: Principal, spec: JobSpec) -> AllocationResult:
+        with self._rpc("REQUEST_RESOURCE_ALLOCATION", principal):
+            result = await submit_jobs(self, principal, JobSubmission([spec]), batch=False)
+            return AllocationResult(result.job_id, result.user_message)
+
+    async def update_nodes(
+        self, principal: Principal, names: list[str], update: NodeUpdate
+    ) -> None:
+        with self._rpc("REQUEST_UPDATE_NODE", principal):
+            await node_updates.update_nodes(self, self.control, principal, names, update)
+
+    async def delete_nodes(self, principal: Principal, names: list[str]) -> None:
+        raise NotSupported(_NO_DYNAMIC_NODES, source="delete_nodes")
+
+    async def shares(
+        self, principal: Principal, *, users: list[str], accounts: list[str]
+    ) -> Shares:
+        raise NotSupported(_NO_FAIR_SHARE, source="shares")
+
+    async def job_resource_layout(
+        self, principal: Principal, job_id: int
+    ) -> list[NodeResourceLayout]:
+        with self._rpc("REQUEST_RESOURCE_LAYOUT", principal):
+            return layouts.job_layout(self, self.shapes, principal, job_id)

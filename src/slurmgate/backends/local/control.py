@@ -1,9 +1,17 @@
-"""Running jobs of the embedded cluster: start, signal, time limits, and what their end means.
+"""Running jobs of the embedded cluster: start, time limits, requeues and what their end means.
 
 A cancelled or timed-out job keeps its allocation until its processes are gone, as Slurm's
 COMPLETING jobs do: the record stays RUNNING until the executor reports the exit, then
 becomes CANCELLED or TIMEOUT. Termination is SIGCONT + SIGTERM to the job's process group,
 then SIGKILL after ``kill_wait`` seconds.
+
+A requeued job is PENDING at once, flagged COMPLETING while its processes end (it keeps its
+allocation and is not scheduled meanwhile); then it is a pending job again, as slurmctld's
+batch_requeue_fini leaves it: no nodes, no start or end, a new submit time. Its script is
+kept until the job leaves memory (``min_job_age`` after its end), so a finished job can be
+requeued too. An allocation (``allocate``) runs no process: it holds its resources until it
+is cancelled or its time limit ends it. A node set DOWN ends its jobs: requeued if they may
+be, else NODE_FAIL.
 
 How an end is recorded:
 
@@ -11,8 +19,8 @@ How an end is recorded:
 - killed by a signal: FAILED, reason ``RaisedSignal:<n>(<name>)``;
 - cancelled: CANCELLED; time limit: TIMEOUT, reason TimeLimit;
 - the script could not be started: FAILED, reason JobLaunchFailure;
-- its supervisor vanished without a status (lost while the gateway was down): NODE_FAIL,
-  reason NodeDown.
+- its supervisor vanished without a status (lost while the gateway was down), or its node
+  was set DOWN: NODE_FAIL, reason NodeDown.
 
 ``exit_code`` and ``derived_exit_code`` are the raw wait status.
 """
@@ -32,24 +40,13 @@ from slurmgate.backends.local.patterns import expand_path
 from slurmgate.backends.local.payloads import Payload
 from slurmgate.backends.local.views import tres_string
 from slurmgate.domain import (
-    Conflict,
     ExitStatus,
-    InvalidRequest,
     Job,
     JobState,
     JobStateReason,
     NodeAllocation,
-    NotFound,
-    PermissionDenied,
-    Principal,
     SlurmgateError,
     hostlist,
-)
-from slurmgate.domain.slurm_errno import (
-    ESLURM_ACCESS_DENIED,
-    ESLURM_ALREADY_DONE,
-    ESLURM_INVALID_JOB_ID,
-    ESLURM_JOB_PENDING,
 )
 
 if TYPE_CHECKING:
@@ -59,8 +56,18 @@ log = logging.getLogger(__name__)
 
 
 def runs_script(job: Job) -> bool:
-    """Only the leader of a heterogeneous job runs the script; the others hold resources."""
-    return not job.het_job_id or job.het_job_offset in (0, None)
+    """Only a batch job runs a script, of a heterogeneous job only the leader; the others
+    (allocations, components) hold resources."""
+    return job.batch_flag and (not job.het_job_id or job.het_job_offset in (0, None))
+
+
+#: The state flag of a requeued job whose processes are still ending.
+COMPLETING = "COMPLETING"
+
+
+def completing(job: Job) -> bool:
+    """A requeued job whose processes are still ending: it holds its allocation."""
+    return job.state is JobState.PENDING and COMPLETING in job.state_flags
 
 
 def raised_signal_reason(sig: int) -> str:
@@ -69,27 +76,6 @@ def raised_signal_reason(sig: int) -> str:
     except ValueError:
         name = f"Signal {sig}"
     return f"RaisedSignal:{sig}({name})"
-
-
-def not_found(job_id: int) -> NotFound:
-    return NotFound(
-        f"Job {job_id} not found: Invalid job id specified",
-        error_number=ESLURM_INVALID_JOB_ID,
-        error="Invalid job id specified",
-    )
-
-
-def check_owner(backend: LocalBackend, principal: Principal, jobs: list[Job]) -> None:
-    if backend.is_admin(principal):
-        return
-    for job in jobs:
-        if job.user_name != principal.user_name:
-            raise PermissionDenied(
-                f"User {principal.user_name!r} may not act on job {job.job_id} "
-                f"of user {job.user_name!r}",
-                error_number=ESLURM_ACCESS_DENIED,
-                error="Access/permission denied",
-            )
 
 
 class JobControl:
@@ -169,12 +155,12 @@ class JobControl:
         except (OSError, ValueError, KeyError, SlurmgateError) as exc:
             log.warning("job %d: launch failed: %s", job.job_id, exc)
             self._launching.pop(job.job_id, None)
-            if job.state is JobState.RUNNING:
+            if job.state is JobState.RUNNING or job.job_id in self._ending:
                 self.finish(job, None, launch_failed=True)
             return
         self._launching.pop(job.job_id, None)
-        if job.job_id in self._ending and job.state is JobState.RUNNING:
-            self._deliver_termination(job)
+        if job.job_id in self._ending:
+            self.deliver_termination(job)
 
     def _array_facts(self, job: Job) -> dict[str, int]:
         if job.array_task_id is None:
@@ -221,9 +207,9 @@ class JobControl:
         if not runs_script(job):
             self.finish(job, None)
         elif job.job_id not in self._launching:
-            self._deliver_termination(job)
+            self.deliver_termination(job)
 
-    def _deliver_termination(self, job: Job) -> None:
+    def deliver_termination(self, job: Job) -> None:
         executor = self.b.executor
         executor.signal(job.job_id, signals.SIGCONT)
         if not executor.signal(job.job_id, signals.SIGTERM):
@@ -245,13 +231,77 @@ class JobControl:
         job.start_time = job.end_time = now
         self.b.diag.jobs_canceled += 1
         self.b.touch(job, now)
-        self._release_payload(job)
+        self._clear_marks(job)
+
+    def cancel(self, job: Job, now: int) -> None:
+        """Cancel an unfinished job, as SIGKILL through scancel does."""
+        if completing(job):
+            # Requeued, its processes still ending: they end it as cancelled instead.
+            self._ending[job.job_id] = JobState.CANCELLED
+        elif job.state is JobState.PENDING:
+            self.cancel_pending(job, now)
+        else:
+            self.terminate(job, JobState.CANCELLED)
+
+    def send(self, job_id: int, sig: int) -> bool:
+        """Deliver ``sig`` to the job's processes; False when none run here."""
+        return self.b.executor.signal(job_id, sig)
+
+    def is_ending(self, job_id: int) -> bool:
+        return job_id in self._ending
+
+    # -- requeue and node failure -------------------------------------------------------------
+
+    def requeue(self, job: Job, now: int, *, hold: bool, special_exit: bool) -> None:
+        """Put a running or finished batch job back in the queue (the caller checked it may)."""
+        job.restart_count += 1
+        if job.state in (JobState.RUNNING, JobState.SUSPENDED):
+            job.state = JobState.PENDING
+            job.state_flags = [COMPLETING]
+            job.end_time = now
+            self.terminate(job, JobState.PENDING)
+        elif job.state.is_finished:
+            self.requeued(job, now)
+        if hold or special_exit:
+            # slurmctld's hold on a requeue: the user's, which the user may release.
+            job.priority = 0
+            job.state_reason = JobStateReason.JOB_HELD_USER
+            what = "special exit" if special_exit else "held"
+            job.state_description = f"job requeued in {what} state"
+            if special_exit and "SPECIAL_EXIT" not in job.state_flags:
+                job.state_flags.append("SPECIAL_EXIT")
+        self.b.touch(job, now)
+        self.b.wake()
+
+    def requeued(self, job: Job, now: int) -> None:
+        """A requeued job's processes are gone: it is a pending job again."""
+        job.state = JobState.PENDING
+        job.state_flags = [f for f in job.state_flags if f == "SPECIAL_EXIT"]
+        job.start_time = job.end_time = 0
+        job.submit_time = now
+        job.eligible_time = job.accrue_time = 0
+        job.allocations = []
+        job.nodes = job.batch_host = job.tres_alloc_str = ""
+        if job.priority != 0:
+            job.state_reason = JobStateReason.NONE
+            job.state_description = ""
+        key = self.b.payload_key(job)
+        if key in self._marked:
+            self._chore(self.b.payloads.clear_ending, key, job.job_id)
+        self.b.touch(job, now)
+
+    def node_down(self, job: Job, now: int) -> None:
+        """The job's node was set DOWN: requeue the job if it may be, else it fails there."""
+        if runs_script(job) and job.requeue:
+            self.requeue(job, now, hold=False, special_exit=False)
+        elif not job.state.is_finished:
+            self.terminate(job, JobState.NODE_FAIL)
 
     # -- ends ---------------------------------------------------------------------------------
 
     def on_exit(self, job_id: int, status: ExitStatus | None) -> None:
         job = self.b.jobs.get(job_id)
-        if job is None or job.state is not JobState.RUNNING:
+        if job is None or (job.state is not JobState.RUNNING and job_id not in self._ending):
             return
         launch_error = self.b.executor.launch_error(job_id)
         self.finish(job, status, launch_failed=launch_error is not None)
@@ -263,13 +313,19 @@ class JobControl:
             if handle is not None:
                 handle.cancel()
         ending = self._ending.pop(job.job_id, None)
+        if ending is JobState.PENDING:  # requeued: back in the queue now that it has stopped
+            for allocation in job.allocations:
+                self.last_busy[allocation.node_name] = now
+            self.requeued(job, now)
+            self.b.wake()
+            return
         if ending is JobState.CANCELLED:
             state, reason = JobState.CANCELLED, str(JobStateReason.NONE)
         elif launch_failed:
             state, reason = JobState.FAILED, str(JobStateReason.LAUNCH_FAILED)
         elif ending is JobState.TIMEOUT:
             state, reason = JobState.TIMEOUT, str(JobStateReason.TIME_LIMIT)
-        elif status is None:
+        elif status is None or ending is JobState.NODE_FAIL:
             state, reason = JobState.NODE_FAIL, str(JobStateReason.NODE_DOWN)
         elif status.raw == 0:
             state, reason = JobState.COMPLETED, str(JobStateReason.NONE)
@@ -277,16 +333,16 @@ class JobControl:
             state, reason = JobState.FAILED, raised_signal_reason(status.signal)
         else:
             state, reason = JobState.FAILED, str(JobStateReason.NON_ZERO_EXIT_CODE)
-        self._record_end(job, state, reason, status, now)
+        self.record_end(job, state, reason, status, now)
         if job.het_job_id and runs_script(job):
             for member in self.b.group(job):
                 if member is not job and not member.state.is_finished:
                     self._ending.pop(member.job_id, None)
-                    self._record_end(member, state, reason, status, now)
-        self._release_payload(job)
+                    self.record_end(member, state, reason, status, now)
+        self._clear_marks(job)
         self.b.wake()
 
-    def _record_end(
+    def record_end(
         self, job: Job, state: JobState, reason: str, status: ExitStatus | None, now: int
     ) -> None:
         for timers in (self._limit_timers, self._kill_timers):
@@ -310,103 +366,35 @@ class JobControl:
             diag.jobs_failed += 1
         self.b.touch(job, now)
 
-    def _release_payload(self, job: Job) -> None:
-        """Delete the script once every job sharing it has ended."""
+    def adopt_ending(self, job_id: int, final: JobState) -> None:
+        """A termination under way when the gateway stopped, carried through (recovery)."""
+        job = self.b.jobs[job_id]
+        self._ending[job_id] = final
+        self._marked.add(self.b.payload_key(job))
+
+    def _clear_marks(self, job: Job) -> None:
+        """Remove the termination marks once every job sharing the script has ended.
+
+        The script itself stays in the store until the jobs leave memory (``drop_payloads``):
+        a finished job may still be requeued.
+        """
         if any(not m.state.is_finished for m in self.b.group(job)):
             return
         key = self.b.payload_key(job)
-        self.b.store.save_nowait((), drop_payloads=[key])
         if key in self._marked:
             self._marked.discard(key)
             self._chore(self.b.payloads.remove, key)
+
+    def drop_payloads(self, keys: set[int]) -> None:
+        """Delete the scripts of jobs that left memory."""
+        if keys:
+            self.b.store.save_nowait((), drop_payloads=keys)
 
     def _chore(self, func: Callable[..., None], *args: object) -> None:
         """Run blocking file work in a thread without waiting for it (close() does)."""
         task = asyncio.create_task(asyncio.to_thread(func, *args))
         self._chores.add(task)
         task.add_done_callback(self._chores.discard)
-
-    # -- signal_job ---------------------------------------------------------------------------
-
-    async def signal(self, principal: Principal, job_id: int, sig: int) -> None:
-        if not 0 < sig < signals.NSIG:
-            raise InvalidRequest(f"Invalid signal number {sig}")
-        targets = self.b.targets(job_id)
-        if not targets:
-            stored = await self.b.load_stored(job_id)
-            if not stored:
-                raise not_found(job_id)
-            check_owner(self.b, principal, stored)
-            raise _already_done(job_id)
-        check_owner(self.b, principal, targets)
-        active = [t for t in targets if not t.state.is_finished]
-        if not active:
-            raise _already_done(job_id)
-        if sig == signals.SIGKILL:
-            now = int(time.time())
-            for job in active:
-                if job.state is JobState.PENDING:
-                    self.cancel_pending(job, now)
-                else:
-                    self.terminate(job, JobState.CANCELLED)
-            self.b.wake()
-            return
-        running = [t for t in active if t.state is JobState.RUNNING and runs_script(t)]
-        if not running:
-            raise Conflict(
-                f"Job {job_id} is pending execution",
-                error_number=ESLURM_JOB_PENDING,
-                error="Job is pending execution",
-            )
-        for job in running:
-            self.b.executor.signal(job.job_id, sig)
-
-    # -- restart ------------------------------------------------------------------------------
-
-    async def recover(self) -> None:
-        """Re-adopt the jobs the store says are running; record those that ended meanwhile."""
-        b = self.b
-        running = [j for j in b.jobs.values() if j.state is JobState.RUNNING]
-        with_process = [j.job_id for j in running if runs_script(j)]
-        # A cancel or time limit under way when we stopped is carried through.
-        marks = await asyncio.to_thread(
-            lambda: {i: b.payloads.ending(b.payload_key(b.jobs[i]), i) for i in with_process}
-        )
-        for job_id, mark in marks.items():
-            if mark in (JobState.CANCELLED.value, JobState.TIMEOUT.value):
-                self._ending[job_id] = JobState(mark)
-                self._marked.add(b.payload_key(b.jobs[job_id]))
-        ended = await b.executor.recover(with_process)
-        for job_id, status in ended.items():
-            job = b.jobs[job_id]
-            if status is None:
-                log.warning("job %d was lost while the gateway was down", job_id)
-            self.finish(job, status, launch_failed=b.executor.launch_error(job_id) is not None)
-        for job in running:
-            if job.state is not JobState.RUNNING:
-                continue
-            leader = b.jobs.get(job.het_job_id) if not runs_script(job) else job
-            if leader is None:
-                self._record_end(
-                    job, JobState.NODE_FAIL, str(JobStateReason.NODE_DOWN), None, int(time.time())
-                )
-                continue
-            if leader.state.is_finished:  # a component ends with its leader
-                self._record_end(
-                    job, leader.state, leader.state_reason, leader.exit_code, leader.end_time
-                )
-                continue
-            if job.job_id in self._ending:
-                self._deliver_termination(job)
-            else:
-                self.arm_time_limit(job)
-        live = {b.payload_key(j) for j in b.jobs.values() if not j.state.is_finished}
-        stale = await b.store.payload_keys() - live
-        if stale:
-            b.store.save_nowait((), drop_payloads=stale)
-        marked = await asyncio.to_thread(b.payloads.keys)
-        for key in marked - live:
-            await asyncio.to_thread(b.payloads.remove, key)
 
     async def close(self) -> None:
         for timers in (self._limit_timers, self._kill_timers):
@@ -416,11 +404,3 @@ class JobControl:
         pending = list(self._launching.values()) + list(self._chores)
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
-
-
-def _already_done(job_id: int) -> Conflict:
-    return Conflict(
-        f"Job {job_id} has already completed",
-        error_number=ESLURM_ALREADY_DONE,
-        error="Job/step already completing or completed",
-    )

@@ -134,6 +134,9 @@ def job_environment(
                 put(name, value)
     if job.het_job_id:
         put("SLURM_HET_JOB_ID", job.het_job_id)
+    env.pop("SLURM_RESTART_COUNT", None)
+    if job.restart_count:  # set only for a job that was requeued, as slurmd sets it
+        put("SLURM_RESTART_COUNT", job.restart_count)
     # sbatch records the submitter's nice value here; a REST submission has none to give.
     prio = base.get("SLURM_PRIO_PROCESS", "")
     put("SLURM_PRIO_PROCESS", prio if prio.lstrip("-").isdigit() else 0)

@@ -25,7 +25,10 @@ from slurmgate.domain import (
     SubmitResult,
     UnprocessableRequest,
 )
-from slurmgate.domain.slurm_errno import ESLURM_MAX_JOB_COUNT
+from slurmgate.domain.slurm_errno import (
+    ESLURM_INVALID_ARRAY,
+    ESLURM_MAX_JOB_COUNT,
+)
 
 if TYPE_CHECKING:
     from slurmgate.backends.local.backend import LocalBackend
@@ -38,6 +41,7 @@ def _drafts(
     submission: JobSubmission,
     is_admin: bool,
     now: int,
+    batch: bool,
 ) -> list[Draft]:
     return [
         b.rules.draft(
@@ -45,7 +49,7 @@ def _drafts(
             owner,
             spec,
             is_admin=is_admin,
-            runs_script=i == 0,
+            runs_script=batch and i == 0,
             heterogeneous=submission.is_heterogeneous,
             now=now,
         )
@@ -54,9 +58,13 @@ def _drafts(
 
 
 async def submit_jobs(
-    b: LocalBackend, principal: Principal, submission: JobSubmission
+    b: LocalBackend, principal: Principal, submission: JobSubmission, *, batch: bool = True
 ) -> SubmitResult:
-    """Validate, number, persist and queue a submission; returns once the store committed it."""
+    """Validate, number, persist and queue a submission; returns once the store committed it.
+
+    ``batch`` false makes it an allocation (``allocate``): no script, no process; the job holds
+    what it is given until it is cancelled or its time limit ends it.
+    """
     if not submission.jobs:
         raise InvalidRequest("The submission holds no job description")
     is_admin = b.is_admin(principal)
@@ -66,7 +74,10 @@ async def submit_jobs(
         # passwd lookups may go to the network (NSS): keep them off the event loop.
         owner = await asyncio.to_thread(b.rules.owner, principal)
         b.rules.remember_owner(owner, time.monotonic())
-    drafts = _drafts(b, principal, owner, submission, is_admin, now)
+    drafts = _drafts(b, principal, owner, submission, is_admin, now, batch)
+    if not batch:
+        for draft in drafts:
+            _as_allocation(draft)
     for draft in drafts:
         if draft.template.dependency:
             draft.template.dependency = await known_dependency(b, draft.template.dependency)
@@ -85,14 +96,31 @@ async def submit_jobs(
     b.in_flight_jobs += count
     # Shielded: once ids are given out, a caller that goes away must not leave a committed
     # job without its script, or a script without its job.
-    await asyncio.shield(asyncio.ensure_future(_persist(b, first, payload, jobs)))
+    await asyncio.shield(
+        asyncio.ensure_future(_persist(b, first, payload if batch else None, jobs))
+    )
     return SubmitResult(job_id=first, step_id="batch")
 
 
-async def _persist(b: LocalBackend, first: int, payload: Payload, jobs: list[Job]) -> None:
+def _as_allocation(draft: Draft) -> None:
+    """A draft without a script: what salloc asks slurmctld for."""
+    if draft.array is not None:
+        raise InvalidRequest(
+            "Job arrays are batch jobs: an allocation cannot be one",
+            error_number=ESLURM_INVALID_ARRAY,
+            error="Invalid job array specification",
+        )
+    job = draft.template
+    job.batch_flag = False
+    job.command = ""
+    job.standard_output = job.standard_error = job.standard_input = ""
+
+
+async def _persist(b: LocalBackend, first: int, payload: Payload | None, jobs: list[Job]) -> None:
+    scripts = {first: payload.encode()} if payload is not None else None
     try:
         # One transaction holds the records and their script: both or neither survive a crash.
-        await b.store.save(jobs, next_job_id=b.next_job_id, payloads={first: payload.encode()})
+        await b.store.save(jobs, next_job_id=b.next_job_id, payloads=scripts)
     finally:
         b.in_flight_jobs -= len(jobs)
     for job in jobs:

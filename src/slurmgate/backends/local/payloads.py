@@ -1,8 +1,9 @@
-"""The script, environment and arguments of submitted jobs, kept until they have run.
+"""The script, environment and arguments of submitted jobs, kept while the jobs are in memory.
 
 slurmctld keeps each batch script and environment in its state; so do we, in the job store's
 ``payloads`` table, committed in the same transaction as the job records (so a job the store
-knows always has its script). The key is the job id of a single job, the array job id of an
+knows always has its script), until the jobs sharing it leave memory (a finished job may be
+requeued until then). The key is the job id of a single job, the array job id of an
 array (one copy for every task) or the leader's id of a heterogeneous job.
 
 The rare marks that a job is being terminated (cancel, time limit) are small files under
@@ -72,6 +73,13 @@ class PayloadStore:
             return (self._dir(key) / f"ending.{job_id}").read_text().strip() or None
         except OSError:
             return None
+
+    def clear_ending(self, key: int, job_id: int) -> None:
+        """Forget a termination that is over (a requeued job runs again)."""
+        try:
+            (self._dir(key) / f"ending.{job_id}").unlink(missing_ok=True)
+        except OSError:
+            pass
 
     def remove(self, key: int) -> None:
         shutil.rmtree(self._dir(key), ignore_errors=True)

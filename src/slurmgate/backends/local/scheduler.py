@@ -174,7 +174,12 @@ def plan(
     reason. Once ``max_depth`` jobs were tested, the rest keep their current reasons.
     """
     state = _initial_pass(now, nodes, partitions, jobs)
-    pending = [job for job in jobs.values() if job.state is JobState.PENDING]
+    # A requeued job whose processes still end (COMPLETING) waits until they have.
+    pending = [
+        job
+        for job in jobs.values()
+        if job.state is JobState.PENDING and "COMPLETING" not in job.state_flags
+    ]
     # Priority desc, then submit time, then id, as three stable sorts on plain ints: about
     # three times faster than one sort on tuples (2 ms for 10,000 jobs).
     pending.sort(key=attrgetter("job_id"))
@@ -236,6 +241,9 @@ def _initial_pass(
         elif job.state is JobState.SUSPENDED:
             # Suspending gives a job's CPUs back but keeps its memory (as select/cons_tres does).
             end, holds_cpus = _FOREVER, False
+        elif job.allocations and "COMPLETING" in job.state_flags:
+            # Requeued, its processes still ending: its nodes are busy until they have.
+            end, holds_cpus = now + 1, True
         else:
             continue
         if job.array_task_id is not None:

@@ -28,7 +28,7 @@ def check_fits(layout: ClusterLayout, job: Job, partition: Partition) -> None:
     nodes = [
         layout.node_configs[n]
         for n in partition.node_names
-        if wanted <= set(layout.node_configs[n].features)
+        if wanted <= set(layout.features(n))
     ]
     per_node_cpus = -(-job.cpus // max(job.node_count, 1))
     if job.memory_per_node is not None:

@@ -44,6 +44,7 @@ CREATE INDEX IF NOT EXISTS jobs_end_time ON jobs (end_time);
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS payloads (key INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS nodes (name TEXT PRIMARY KEY, data BLOB NOT NULL);
 """
 _UPSERT = "INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?, ?)"
 _Row = tuple[int, int, str, int, int, bytes]
@@ -55,6 +56,8 @@ class StoredState:
     #: Stored next id, never below the highest stored job id + 1 (1 for a new database);
     #: the backend applies its own floor (``first_job_id``).
     next_job_id: int
+    #: Node name -> its state as administrators last set it (``node_states``).
+    nodes: dict[str, bytes] = field(default_factory=dict)
 
 
 def job_to_json(job: Job) -> bytes:
@@ -70,8 +73,15 @@ def job_from_json(data: bytes | str) -> Job:
     for name in ("exit_code", "derived_exit_code"):
         if values.get(name) is not None:
             values[name] = ExitStatus(values[name]["raw"])
-    values["allocations"] = [NodeAllocation(**a) for a in values.get("allocations", [])]
+    values["allocations"] = [_allocation(a) for a in values.get("allocations", [])]
     return Job(**values)
+
+
+def _allocation(values: dict[str, Any]) -> NodeAllocation:
+    cores = values.get("cores")
+    if cores is not None:  # JSON has lists where the record holds (socket, core) tuples
+        values = {**values, "cores": tuple((int(s), int(c)) for s, c in cores)}
+    return NodeAllocation(**values)
 
 
 def _row(job: Job) -> _Row:
@@ -93,6 +103,8 @@ class _Item:
     loop: asyncio.AbstractEventLoop | None
     #: Payload key -> data to store, or None to delete it.
     payloads: dict[int, bytes | None] = field(default_factory=dict)
+    #: Node name -> its state to store.
+    nodes: dict[str, bytes] = field(default_factory=dict)
 
 
 class JobStore:
@@ -142,6 +154,13 @@ class JobStore:
         logged."""
         dropped: dict[int, bytes | None] = dict.fromkeys(drop_payloads)
         self._enqueue(_Item([_row(j) for j in jobs], None, None, None, dropped))
+
+    async def save_nodes(self, nodes: Mapping[str, bytes]) -> None:
+        """Store node states (``node_states``); returns once they are committed."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        self._enqueue(_Item([], None, future, loop, nodes=dict(nodes)))
+        await future
 
     async def load_payload(self, key: int) -> bytes | None:
         rows = await asyncio.to_thread(
@@ -219,6 +238,10 @@ class JobStore:
             highest = self._wconn.execute("SELECT MAX(job_id) FROM jobs").fetchone()[0] or 0
             stored_next = self._meta(self._wconn, "next_job_id") or 1
             jobs = {job.job_id: job for job in (job_from_json(r[0]) for r in rows)}
+            nodes = {
+                str(name): bytes(data)
+                for name, data in self._wconn.execute("SELECT name, data FROM nodes")
+            }
         except sqlite3.Error as exc:
             self._close_quietly()
             raise ConfigError(f"job database {self._path} is unusable: {exc}") from exc
@@ -228,7 +251,7 @@ class JobStore:
         except ConfigError:
             self._close_quietly()
             raise
-        return StoredState(jobs=jobs, next_job_id=max(stored_next, highest + 1))
+        return StoredState(jobs=jobs, next_job_id=max(stored_next, highest + 1), nodes=nodes)
 
     def _close_quietly(self) -> None:
         for conn in (self._wconn, self._rconn):
@@ -274,7 +297,8 @@ class JobStore:
         rows = {row[0]: row for item in batch for row in item.rows}
         next_ids = [item.next_job_id for item in batch if item.next_job_id is not None]
         payloads = {key: data for item in batch for key, data in item.payloads.items()}
-        if not rows and not next_ids and not payloads:
+        nodes = {name: data for item in batch for name, data in item.nodes.items()}
+        if not rows and not next_ids and not payloads and not nodes:
             return None
         try:
             self._wconn.execute("BEGIN IMMEDIATE")
@@ -288,6 +312,10 @@ class JobStore:
                     self._wconn.executemany(
                         "DELETE FROM payloads WHERE key = ?",
                         [(k,) for k, d in payloads.items() if d is None],
+                    )
+                if nodes:
+                    self._wconn.executemany(
+                        "INSERT OR REPLACE INTO nodes VALUES (?, ?)", nodes.items()
                     )
                 if next_ids:
                     self._wconn.execute(

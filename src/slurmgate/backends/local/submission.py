@@ -331,7 +331,7 @@ class SubmissionRules:
             excluded_nodes=spec.excluded_nodes or "",
             exclusive=bool(spec.exclusive),
             shared="none" if spec.exclusive else "",
-            requeue=bool(spec.requeue),
+            requeue=self.settings.job_requeue if spec.requeue is None else spec.requeue,
             tres_per_node=spec.tres_per_node or "",
             max_nodes=spec.max_nodes or 0,
             last_update=now,

@@ -17,8 +17,8 @@ import dataclasses
 import os
 from typing import TYPE_CHECKING
 
-from slurmgate.backends.local.control import check_owner, not_found
 from slurmgate.backends.local.intake import known_dependency
+from slurmgate.backends.local.ownership import check_owner, not_found
 from slurmgate.backends.local.sizing import apply_resources, check_fits
 from slurmgate.domain import (
     Conflict,
@@ -217,3 +217,6 @@ def _apply(b: LocalBackend, job: Job, update: JobUpdate, *, is_admin: bool) -> N
     elif hold is False and pending and job.priority == 0:
         job.priority = b.priority_basic.next(job.nice)
         job.state_reason = JobStateReason.NONE
+        # A release ends the hold of a requeue too, its special exit with it.
+        job.state_description = ""
+        job.state_flags = [f for f in job.state_flags if f != "SPECIAL_EXIT"]

@@ -62,6 +62,15 @@ def current_user() -> UserInfo:
     )
 
 
+def uid_table(names: list[str], cache: dict[str, int], unknown: int) -> dict[str, int]:
+    """The uid of each name (``unknown`` for a name without one), remembered in ``cache``."""
+    for name in names:
+        if name not in cache:
+            found = lookup_user(name)
+            cache[name] = found.uid if found else unknown
+    return dict(cache)
+
+
 def group_name(gid: int) -> str:
     """The group's name, or its number as text (what ``id`` prints for an unknown group)."""
     try:

@@ -9,7 +9,8 @@
 - a partition's ``nodes = ["ALL"]`` means every node; reservations likewise.
 
 Node state follows the allocations of running jobs: IDLE with none, ALLOCATED when every CPU
-is taken, MIXED in between; DOWN or IDLE+DRAIN when configured so.
+is taken, MIXED in between; DOWN, or the DRAIN and FAIL flags, as configured or as an
+administrator set them since (``node_states``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from slurmgate.backends.local.node_states import NodeStates, NodeStatus
 from slurmgate.backends.local.resources import HostInfo
 from slurmgate.backends.local.scheduler import NodeResources
 from slurmgate.config import LocalSettings, NodeConfig
@@ -79,6 +81,8 @@ class ClusterLayout:
             for node_name in partition.node_names:
                 self._partitions_of[node_name].append(partition.name)
         self.license_totals = dict(settings.licenses)
+        #: What administrators changed on the nodes since; the backend sets it at start.
+        self.states: NodeStates | None = None
         self._reservations = [
             self._reservation(
                 r.name, r.nodes, r.start_time, r.end_time, r.users, r.accounts, r.flags
@@ -220,18 +224,27 @@ class ClusterLayout:
     def reservations(self) -> list[Reservation]:
         return list(self._reservations)
 
-    def node_resources(self) -> list[NodeResources]:
-        """What the scheduler may hand out."""
-        return [
-            NodeResources(
-                name=c.name,
-                cpus=c.cpus,
-                memory=c.memory,
-                features=frozenset(c.features),
-                available=c.state == "UP",
+    def features(self, name: str) -> list[str]:
+        """A node's available features: configured, or as an administrator set them since."""
+        found = self.states[name].features if self.states is not None else None
+        return list(self.node_configs[name].features) if found is None else list(found)
+
+    def node_resources(self, states: NodeStates) -> list[NodeResources]:
+        """What the scheduler may hand out: only nodes neither down, drained nor failing."""
+        resources = []
+        for c in self.node_configs.values():
+            status = states[c.name]
+            features = c.features if status.active_features is None else status.active_features
+            resources.append(
+                NodeResources(
+                    name=c.name,
+                    cpus=c.cpus,
+                    memory=c.memory,
+                    features=frozenset(features),
+                    available=status.available,
+                )
             )
-            for c in self.node_configs.values()
-        ]
+        return resources
 
     # -- current views ---------------------------------------------------------------------
 
@@ -242,6 +255,7 @@ class ClusterLayout:
         *,
         started_at: int,
         last_busy: Mapping[str, int],
+        states: NodeStates,
     ) -> list[Node]:
         alloc_cpus = dict.fromkeys(self.node_configs, 0)
         alloc_memory = dict.fromkeys(self.node_configs, 0)
@@ -258,6 +272,7 @@ class ClusterLayout:
                 live,
                 started_at,
                 last_busy.get(c.name, 0),
+                states[c.name],
             )
             for c in self.node_configs.values()
         ]
@@ -280,9 +295,10 @@ class ClusterLayout:
         live: NodeLive,
         started_at: int,
         last_busy: int,
+        status: NodeStatus,
     ) -> Node:
         flags: list[str] = []
-        if config.state == "DOWN":
+        if status.down:
             state = NodeState.DOWN
         elif cpus == 0:
             state = NodeState.IDLE
@@ -290,8 +306,13 @@ class ClusterLayout:
             state = NodeState.ALLOCATED
         else:
             state = NodeState.MIXED
-        if config.state == "DRAIN":
+        # In slurmctld's order (node_state_flag_string_single): DRAIN, then FAIL.
+        if status.drain:
             flags.append("DRAIN")
+        if status.fail:
+            flags.append("FAIL")
+        features = config.features if status.features is None else status.features
+        active = features if status.active_features is None else status.active_features
         threads = config.threads_per_core
         cores = max(config.cpus // (config.sockets * threads), 1)
         return Node(
@@ -311,14 +332,19 @@ class ClusterLayout:
             cpu_load=round(live.cpu_load * 100),
             architecture=self.host.architecture,
             operating_system=self.host.operating_system,
-            features=list(config.features),
-            active_features=list(config.features),
+            features=list(features),
+            active_features=list(active),
+            gres=status.gres or "",
             partitions=list(self._partitions_of[config.name]),
             boot_time=self.host.boot_time,
             slurmd_start_time=started_at,
             last_busy=live.now if cpus else last_busy,
-            reason=config.reason,
-            reason_changed_at=started_at if config.reason else 0,
+            reason=status.reason,
+            reason_set_by_user=status.reason_user,
+            reason_changed_at=status.reason_time,
+            weight=1 if status.weight is None else status.weight,
+            comment=status.comment,
+            extra=status.extra,
             version=SLURM_VERSION,
             tres=tres_string(config.cpus, config.memory),
             tres_used=tres_string(cpus, memory) if cpus else "",
