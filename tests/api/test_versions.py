@@ -113,7 +113,7 @@ def test_licenses_match_the_documents(name: str) -> None:
 def test_errors_keep_the_envelope_of_the_version(name: str) -> None:
     version = VERSIONS[name]
     error = InvalidRequest("job.time_limit: bad", error_number=9001, source="job.time_limit")
-    body = wire(version.errors([error, NotFound("no such job")], INFO))
+    body = wire(version.errors([error, NotFound("no such job")], INFO, "jobs"))
     entry = body["errors"][0]
     assert entry["error_number"] == 9001
     assert entry["description"] == "job.time_limit: bad"

@@ -121,4 +121,11 @@ ERRATA: tuple[Erratum, ...] = (
         "the daemon prints watts, removed in Slurm 24.05, as an empty object; the document "
         "declares a no-value number",
     ),
+    # -- v0.0.40 and later (data_parser) -----------------------------------------------------
+    Erratum(
+        "v0.0.4[0-5]",
+        "* response $.jobs[].job_resources",
+        "nullable",
+        "the daemon prints null for a job that holds no resources; the document does not say so",
+    ),
 )

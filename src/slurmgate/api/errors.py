@@ -120,18 +120,6 @@ def envelope(error: SlurmgateError, info: ClusterInfo, path: str = "") -> tuple[
     return http_status(error), body
 
 
-#: The list a GET of these resources answers with; slurmrestd prints it, empty, beside a
-#: failed read's errors (``{"errors": [...], "jobs": []}``).
-_LISTED = {
-    "job": "jobs",
-    "jobs": "jobs",
-    "node": "nodes",
-    "nodes": "nodes",
-    "partition": "partitions",
-    "partitions": "partitions",
-    "reservation": "reservations",
-    "reservations": "reservations",
-}
 #: Refused before any read was attempted: no list.
 _BEFORE_READING = (AuthError, TooManyRequests, ClientRefused, MethodNotAllowed)
 
@@ -145,12 +133,12 @@ def error_response(
     headers = dict(headers or {})
     if isinstance(error, TooManyRequests):
         headers["Retry-After"] = str(max(1, round(error.retry_after)))
-    body = version.errors([error], backend.info)
-    resource = request.url.path.split("/")[3:4]
-    listed = _LISTED.get(resource[0]) if resource and request.method == "GET" else None
-    if listed is not None and "version" in request.path_params:
-        if not isinstance(error, _BEFORE_READING):
-            body[listed] = []
+    # A read that failed answers with its (empty) listing, as slurmrestd's do; one refused
+    # before reading anything answers with the errors alone.
+    operation = getattr(request.state, "action", "") if request.method == "GET" else ""
+    if isinstance(error, _BEFORE_READING) or "version" not in request.path_params:
+        operation = ""
+    body = version.errors([error], backend.info, operation)
     return JSONResponse(body, status_code=http_status(error), headers=headers)
 
 

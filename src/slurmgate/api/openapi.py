@@ -134,8 +134,9 @@ def _operation(version: ApiVersion, operation: str) -> tuple[str, str, dict[str,
     ok: dict[str, Any] = {"description": "success"}
     if response:
         ok["content"] = _content(version.name, response)
-    # Failures keep the envelope of the operation's response (with ``errors`` filled in).
-    failed = {"description": "failure; see errors", "content": ok.get("content", {})}
+    # A listing's failure prints the listing, empty, beside its errors; others the envelope.
+    failure = response if version.lists(operation) else version.spec.responses["errors"]
+    failed = {"description": "failure; see errors", "content": _content(version.name, failure)}
     if method == "get" and operation in _MIRRORED:
         ok["headers"] = mirror_headers(paged=operation == "jobs")
     op["responses"] = {"200": ok, "default": failed if response else {"description": "failure"}}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from slurmgate.api.versions.notation import Record, parse_fields, record
 
 META = record(
-    "plugin:{plugin} client:{client} command:[s] slurm:{slurm}",
+    "plugin:{plugin} client:{client} command:[s]=[] slurm:{slurm}",
     plugin=record("type:s=plugin_type name:s=plugin_name data_parser:s accounting_storage:s"),
     # Who asked and from where: the daemon's view of its socket, which a shared rendering
     # cannot carry; slurmgate leaves it empty (docs/api.md).

@@ -39,6 +39,7 @@ from slurmgate.domain import (
 #: The model of the records an operation lists.
 ITEM_MODELS: dict[str, type] = {
     "jobs": Job,
+    "jobs_state": Job,
     "job_get": Job,
     "nodes": Node,
     "node": Node,
@@ -243,8 +244,21 @@ class Version:
     def empty(self, info: ClusterInfo, *, warnings: list[str] | None = None) -> dict[str, object]:
         return self.answer("empty", info, warnings=warnings or ())
 
-    def errors(self, errors: list[SlurmgateError], info: ClusterInfo) -> dict[str, object]:
+    def errors(
+        self, errors: list[SlurmgateError], info: ClusterInfo, operation: str = ""
+    ) -> dict[str, object]:
+        """The envelope of a failure; of a listing's failure, with its empty list (and, from
+        v0.0.40 on, the times its document requires), as the daemons print them."""
+        if self.lists(operation):
+            return self.answer(operation, info, errors=errors)
         return self.answer("errors", info, errors=errors)
+
+    def lists(self, operation: str) -> bool:
+        """Whether ``operation`` answers with a list of records (its failures print it empty)."""
+        name = self.spec.responses.get(operation)
+        if name is None or operation not in ITEM_MODELS:
+            return False
+        return any(f.source == "items" for f in self.spec.records[name].fields)
 
     # -- requests --------------------------------------------------------------------------
 
