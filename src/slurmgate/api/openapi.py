@@ -135,7 +135,9 @@ def _operation(version: ApiVersion, operation: str) -> tuple[str, str, dict[str,
     if response:
         ok["content"] = _content(version.name, response)
     # A listing's failure prints the listing, empty, beside its errors; others the envelope.
-    failure = response if version.lists(operation) else version.spec.responses["errors"]
+    failure = (
+        response if response and version.lists(operation) else version.spec.responses["errors"]
+    )
     failed = {"description": "failure; see errors", "content": _content(version.name, failure)}
     if method == "get" and operation in _MIRRORED:
         ok["headers"] = mirror_headers(paged=operation == "jobs")
