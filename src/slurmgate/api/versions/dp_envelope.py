@@ -17,7 +17,7 @@ META = record(
     ),
 )
 ERROR = record("description:s error_number:i32 error:s=~error_name source:s")
-WARNING = record("description:s=~warning_description source:s=~warning_source")
+WARNING = record("description:s=~warning_text source:s=~warning_source")
 
 _TAIL = " meta:@openapi_meta errors:[@openapi_error]=errors warnings:[@openapi_warning]=warnings"
 

@@ -34,6 +34,11 @@ def warning_description(warning: str) -> str:
     return warning
 
 
+def warning_text(warning: str) -> str:
+    """The warning without its source ("source: text"), as data_parser versions print it."""
+    return warning.split(": ", 1)[1] if ": " in warning else warning
+
+
 def warning_source(warning: str) -> str:
     return warning.split(":", 1)[0]
 
