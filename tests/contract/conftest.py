@@ -139,6 +139,7 @@ def _lab_cluster() -> Iterator[Cluster]:
             other_user=lab.users[1],
             user_is_admin=False,
             node_name=lab.node,
+            release=lab.release,
             workdir=workdir,
             home=Path(pwd.getpwnam(lab.users[0]).pw_dir),
             process=gateway.process,

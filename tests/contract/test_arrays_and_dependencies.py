@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.support.cluster import FINISHED, Api
+from tests.support.cluster import FINISHED, Api, Cluster
 
 
 def _finished_tasks(api: Api, array_job_id: int, count: int) -> list[dict[str, Any]]:
@@ -98,8 +98,20 @@ def test_singleton_jobs_of_one_name_run_one_at_a_time(api: Api, workdir: Path) -
     assert done_second["start_time"] >= done_first["end_time"]
 
 
-def test_dependency_on_an_unknown_job_is_dropped_as_slurmctld_does(api: Api, workdir: Path) -> None:
-    # slurmctld takes a job it does not know for one finished and purged long ago.
+def test_dependency_on_an_unknown_job_is_treated_as_slurmctld_does(
+    api: Api, cluster: Cluster, workdir: Path
+) -> None:
+    if cluster.release >= "23.02":
+        # From 23.02 slurmctld refuses a dependency on a job it does not know.
+        response = api.post(
+            "job/submit",
+            {"job": {"script": "#!/bin/sh\ntrue\n", "dependency": "afterok:999999",
+                     "environment": {"PATH": "/bin"}, "current_working_directory": str(workdir)}},
+        )  # fmt: skip
+        assert response.status_code == 400, response.text
+        assert response.json()["errors"][0]["error_number"] == 2038  # ESLURM_DEPENDENCY
+        return
+    # Up to 22.05 it takes such a job for one finished and purged long ago.
     job_id = api.submit("#!/bin/sh\ntrue\n", dependency="afterok:999999")
 
     job = api.wait_for(job_id, {"COMPLETED"})

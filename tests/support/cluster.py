@@ -49,6 +49,8 @@ class Cluster:
     user_is_admin: bool = False
     #: ``user``'s home: where a job that names no working directory runs.
     home: Path | None = None
+    #: The Slurm release the cluster behaves as ("22.05" for the embedded one).
+    release: str = "22.05"
     #: The cluster's one node (8 CPUs, 8 GiB on every backend the suite runs on).
     node_name: str = "node1"
     process: subprocess.Popen[bytes] | None = None
