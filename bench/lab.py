@@ -1,7 +1,10 @@
 """slurmgate and the real slurmrestd side by side on the lab cluster, in the same run.
 
 Usage (as root): python bench/lab.py [--duration 10] [--connections 4] [--submit-duration 3]
-                                     [--jobs 1000] [--measures ping,diag,...]
+                                     [--jobs 1000] [--measures ping,diag,...] [--version v]
+
+On the other releases' labs, inside their roots, with that release's Python:
+    scripts/lab-cluster run 24.11 -- .lab/venv-24.11/bin/python bench/lab.py ...
 
 Brings the lab cluster up (scripts/lab-cluster up), starts slurmgate with the slurm backend as
 its own unprivileged user, and drives both daemons with wrk, one after the other, with the same
@@ -40,25 +43,27 @@ from tests.support.cluster import read_key_file, start_gateway, stop_process  # 
 from tests.support.lab import ENV_FILE, SCRIPT, Lab, owned_directory, require_lab  # noqa: E402
 
 READS = ("ping", "diag", "nodes", "partitions")
-VERSION = "v0.0.38"
+#: The API version measured on each release's lab unless --version says otherwise: the
+#: newest the release's slurmrestd serves that slurmgate serves too.
+DEFAULT_VERSIONS = {"22.05": "v0.0.38", "24.11": "v0.0.42", "26.05": "v0.0.44"}
+VERSION = "v0.0.38"  # set from --version in main()
 #: slurmgate's mirror stops loading a table this long after its last read. Submissions are
 #: measured once the job list's readers have gone (see bench/README.md).
 IDLE_AFTER = 5
 
 
-def submission(workdir: str) -> str:
+def submission(workdir: str, version: str) -> str:
     # Held: this measures acceptance, not how fast two cores run thousands of jobs.
-    return json.dumps(
-        {
-            "script": "#!/bin/sh\ntrue\n",
-            "job": {
-                "name": "bench",
-                "hold": True,
-                "current_working_directory": workdir,
-                "environment": {"PATH": "/bin"},
-            },
-        }
-    )
+    job: dict[str, object] = {
+        "name": "bench",
+        "hold": True,
+        "current_working_directory": workdir,
+    }
+    if version in ("v0.0.36", "v0.0.37", "v0.0.38"):
+        return json.dumps(
+            {"script": "#!/bin/sh\ntrue\n", "job": {**job, "environment": {"PATH": "/bin"}}}
+        )
+    return json.dumps({"job": {**job, "script": "#!/bin/sh\ntrue\n", "environment": ["PATH=/bin"]}})
 
 
 def rpc_count() -> int:
@@ -169,6 +174,9 @@ def main() -> None:
     parser.add_argument(
         "--measures", default="ping,diag,nodes,partitions,jobs,submit", help="which to run"
     )
+    parser.add_argument(
+        "--version", default="", help="API version (default: the lab release's newest served)"
+    )
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root: it starts the lab cluster and mints tokens with its key")
@@ -177,11 +185,13 @@ def main() -> None:
     subprocess.run([str(SCRIPT), "up"], check=True)
     assert ENV_FILE.exists()
     lab = require_lab()
+    global VERSION
+    VERSION = args.version or DEFAULT_VERSIONS.get(lab.release, "v0.0.38")
     user = lab.users[0]
     token = mint(read_key_file(lab.jwt_key), user, lifespan=7200, now=int(time.time()))
     headers = {"X-SLURM-USER-NAME": user, "X-SLURM-USER-TOKEN": token}
     workdir = f"/home/{user}"
-    body = submission(workdir)
+    body = submission(workdir, VERSION)
     process, base_url, state_dir = start_slurmgate(lab)
     daemons = {
         "slurmrestd": (lab.restd_url, lab_pid("slurmrestd")),
@@ -194,6 +204,8 @@ def main() -> None:
         "connections": args.connections,
         "jobs_connections": args.jobs_connections,
         "duration_s": args.duration,
+        "release": lab.release,
+        "api_version": VERSION,
     }
     rows: dict[str, dict[str, dict[str, float]]] = {}
     try:
@@ -238,13 +250,16 @@ def main() -> None:
     print_table(results, rows)
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / f"lab-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json"
+    out = out_dir / f"lab-{lab.release}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json"
     out.write_text(json.dumps(results, indent=2))
     print(f"written: {out.relative_to(ROOT)}")
 
 
 def print_table(results: dict[str, object], rows: dict[str, dict[str, dict[str, float]]]) -> None:
-    print(f"{results['slurm']} lab cluster, {results['machine']}, {results['date']}")
+    print(
+        f"{results['slurm']} lab cluster, API {results['api_version']}, "
+        f"{results['machine']}, {results['date']}"
+    )
     print(
         f"{results['connections']} connections ({results['jobs_connections']} for GET jobs), "
         f"{results['duration_s']} s per measure"

@@ -71,6 +71,8 @@ class Compiler:
         self._views = views
         self._namespace: dict[str, Any] = {**HELPERS, "INFINITE": INFINITE}
         self._done: dict[tuple[int, Any, str], str] = {}
+        #: The generated source of each function, by name (to read what a table became).
+        self.sources: dict[str, str] = {}
 
     def render(self, name: str, model: Any, hints: Mapping[str, Any] | None = None) -> Render:
         """The function printing ``model`` objects as the record ``name``; ``hints`` give
@@ -99,7 +101,9 @@ class Compiler:
             lines.append("    return d")
         else:
             lines.append(f"    return {body}")
-        exec(compile("\n".join(lines), f"<{label}>", "exec"), self._namespace)  # noqa: S102
+        source = "\n".join(lines)
+        self.sources[name] = source
+        exec(compile(source, f"<{label}>", "exec"), self._namespace)  # noqa: S102
         return name
 
     def _dict(
@@ -120,12 +124,12 @@ class Compiler:
 
     def _field(self, item: Field, model: Any, obj: str, where: str, hints: dict[str, Any]) -> str:
         if item.source == "-":
-            return self._unset(item)
+            return self._constant(self._unset(item))
         if item.source in _LITERALS:
-            return _LITERALS[item.source]
+            return self._constant(_LITERALS[item.source])
         if _is_number(item.source):  # a constant number, printed as the field's type
             number = float(item.source) if "." in item.source else int(item.source)
-            return self._encode(item, repr(number), type(number))
+            return self._constant(self._encode(item, repr(number), type(number)))
         if len(item.source) > 1 and item.source[0] == item.source[-1] == "'":
             return repr(item.source[1:-1])
         if item.record is not None and not item.is_list and item.source in ("", "."):
@@ -182,11 +186,24 @@ class Compiler:
 
             function = self._function(record, inner, base.strip("@{}"))
             if nullable or inner is Any:
-                return f"(None if ({expr}) is None else {function}({expr}))"
+                # The value named once: a view is called once per row, not twice.
+                name = f"_n{len(self._namespace)}"
+                self._namespace[name] = None  # reserves the name
+                return f"(None if ({name} := {expr}) is None else {function}({name}))"
             return f"{function}({expr})"
         if codec.inline_set and inner in _NUMBERS and not nullable:
             return f'{{"set": True, "infinite": False, "number": {expr}}}'
         return f"{codec.helper}({expr})" if codec.helper else expr
+
+    def _constant(self, expr: str) -> str:
+        """A value every row prints alike, made once and shared: rows are serialised, never
+        changed, so one object serves them all. Empty lists are tuples (printed alike)."""
+        if expr in ("None", "True", "False", '""', "0", "0.0"):
+            return expr
+        value = eval(expr.replace("[]", "()"), dict(self._namespace))  # noqa: S307 - our tables
+        name = f"C{len(self._namespace)}"
+        self._namespace[name] = value
+        return name
 
     def _named(self, base: str, where: str) -> Record:
         name = base.removeprefix("@")
