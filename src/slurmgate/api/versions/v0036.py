@@ -21,7 +21,9 @@ META = record(
 
 # slurmgate's entries carry every key any version's clients look for: errno (v0.0.36/37's
 # documents), error_number, description and source (the daemon's from v0.0.37 on).
-ERROR = record("error:s errno:i=error_number error_number:i description:s source:s")
+ERROR = record(
+    "error:s errno:i=error_number error_number:i error_code:i=error_number description:s source:s"
+)
 
 # What slurmgate accepted but will not act on, as v0.0.39 and later name them.
 WARNING = record("description:s=~warning_description source:s=~warning_source")
