@@ -18,7 +18,7 @@ from slurmgate.api.endpoints import begin, job_id, ok, touched
 from slurmgate.api.errors import PayloadTooLarge
 from slurmgate.api.health import health_routes
 from slurmgate.api.requests import json_body
-from slurmgate.api.submission import parse_signal
+from slurmgate.api.signals import parse_signal
 from slurmgate.api.token_routes import token_routes
 from slurmgate.domain import JobSubmission, SignalOutcome
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from slurmgate.api.submission import parse_signal
+from slurmgate.api.signals import parse_signal
 from slurmgate.api.versions.codecs import INFINITE, scalar
 from slurmgate.api.versions.notation import Field, Record
 from slurmgate.domain import (
