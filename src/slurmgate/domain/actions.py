@@ -130,6 +130,10 @@ class AllocationResult:
 
     job_id: int
     user_message: str = ""
+    #: What slurmctld said of an allocation it queued rather than granted at once
+    #: ("Requested nodes are busy"), and its number; 0 when granted.
+    error_number: int = 0
+    error: str = ""
 
 
 @dataclass(slots=True)

@@ -26,9 +26,7 @@ def check_fits(layout: ClusterLayout, job: Job, partition: Partition) -> None:
     """Refuse a job that no state of the partition's nodes could ever run."""
     wanted = {f for f in job.features.replace(",", "&").split("&") if f}
     nodes = [
-        layout.node_configs[n]
-        for n in partition.node_names
-        if wanted <= set(layout.features(n))
+        layout.node_configs[n] for n in partition.node_names if wanted <= set(layout.features(n))
     ]
     per_node_cpus = -(-job.cpus // max(job.node_count, 1))
     if job.memory_per_node is not None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import pwd
 import time
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -18,30 +17,44 @@ from typing import Any, Generic, TypeVar
 from slurmgate.backends.base import Capability, ClusterInfo, Listing
 from slurmgate.backends.slurm import (
     access_read,
+    actions,
     diag_read,
     jobs_read,
     jobs_write,
     listings,
+    nodes_write,
+    releases,
+    shares_read,
 )
 from slurmgate.backends.slurm import binding as slurm_binding
 from slurmgate.backends.slurm.client import Call, SlurmClient
 from slurmgate.backends.slurm.cvalues import text
+from slurmgate.backends.slurm.submitting import refusal, user_ids
 from slurmgate.config import SlurmSettings
 from slurmgate.domain import (
+    AllocationResult,
     ControllerPing,
     Job,
+    JobSelection,
+    JobSpec,
     JobSubmission,
     JobUpdate,
     License,
     Node,
+    NodeResourceLayout,
+    NodeUpdate,
+    NotSupported,
     Partition,
     Principal,
+    RequeueOptions,
     Reservation,
+    Shares,
+    SignalOutcome,
     Stats,
     SubmitResult,
 )
 from slurmgate.domain.access import AccessRules
-from slurmgate.domain.errors import AuthError, NotFound
+from slurmgate.domain.errors import NotFound
 from slurmgate.domain.jobs import check_batch_script
 from slurmgate.slurm_conf import SlurmConf, locate, read
 
@@ -70,9 +83,15 @@ class Expiring(Generic[T]):
         return value
 
 
+def capabilities_of(version: tuple[int, int, int]) -> frozenset[Capability]:
+    """Everything, but the resource layout before 25.11 (slurmctld has no such call)."""
+    if releases.has(version, "resource_layout"):
+        return frozenset(Capability)
+    return frozenset(Capability) - {Capability.RESOURCE_LAYOUT}
+
+
 class SlurmBackend:
     name = "slurm"
-    capabilities = frozenset(Capability)
     #: Every listing is read afresh from slurmctld's message: new objects each time.
     live_records = False
 
@@ -96,6 +115,7 @@ class SlurmBackend:
         self._info = ClusterInfo(
             cluster_name=self._conf.cluster_name, slurm_version=self._binding.version
         )
+        self.capabilities = capabilities_of(self._binding.version)
 
     @property
     def info(self) -> ClusterInfo:
@@ -236,7 +256,7 @@ class SlurmBackend:
     # -- writes --------------------------------------------------------------------------------
 
     async def submit(self, principal: Principal, submission: JobSubmission) -> SubmitResult:
-        uid, gid = _ids(principal.user_name)
+        uid, gid = user_ids(principal.user_name)
         if submission.jobs:
             check_batch_script(submission.jobs[0].script)  # sbatch's check; slurmctld has none
 
@@ -263,7 +283,7 @@ class SlurmBackend:
             if rc != 0:
                 errno = int(lib.slurmgate_errno())
                 raise call.errors.error(
-                    errno, "slurm_submit_batch_job", _refusal(call, errno, submission)
+                    errno, "slurm_submit_batch_job", refusal(call, errno, submission)
                 )
             response = out[0]
             try:
@@ -315,45 +335,62 @@ class SlurmBackend:
 
         await self.client.run(principal, work)
 
+    # -- the newer versions' operations ----------------------------------------------------------
 
-#: Submission fields that a refusal's error number points at, to name the value in the message.
-_REFUSED_FIELDS = {
-    "ESLURM_INVALID_PARTITION_NAME": "partition",
-    "ESLURM_INVALID_ACCOUNT": "account",
-    "ESLURM_INVALID_QOS": "qos",
-    "ESLURM_INVALID_LICENSES": "licenses",
-    "ESLURM_DEPENDENCY": "dependency",
-    "ESLURM_RESERVATION_INVALID": "reservation",
-    "ESLURM_INVALID_FEATURE": "constraints",
-}
+    async def signal_jobs(
+        self, principal: Principal, selection: JobSelection, signal: int
+    ) -> list[SignalOutcome]:
+        selection.check()
+        chosen = actions.with_both_user_forms(selection)
+        if releases.has(self._binding.version, "kill_jobs"):
+            return await self.client.run(
+                principal, lambda call: actions.kill_jobs(call, chosen, signal)
+            )
+        cluster = self._info.cluster_name
 
+        def work(call: Call) -> list[SignalOutcome]:
+            jobs = actions.load_all(call, cluster)
+            return actions.kill_chosen(call, chosen, signal, jobs)
 
-def _refusal(call: Call, errno: int, submission: JobSubmission) -> str:
-    """slurmctld's reason, naming the value it refused where the error number tells which."""
-    reason = call.errors.name(errno)
-    for constant, field in _REFUSED_FIELDS.items():
-        if errno == call.errors.number(constant):
-            values = [getattr(spec, field) for spec in submission.jobs]
-            given = [v for v in values if v is not None]
-            if given:
-                return f"{reason}: {field} {', '.join(repr(v) for v in given)}"
-    return reason
+        return await self.client.run(principal, work)
 
+    async def requeue_job(self, principal: Principal, job_id: int, options: RequeueOptions) -> None:
+        await self.client.run(principal, lambda call: actions.requeue(call, job_id, options))
 
-_id_cache: dict[str, tuple[int, int, float]] = {}
+    async def allocate(self, principal: Principal, spec: JobSpec) -> AllocationResult:
+        uid, gid = user_ids(principal.user_name)
+        return await self.client.run(
+            principal, lambda call: actions.allocate(call, spec, user_id=uid, group_id=gid)
+        )
 
+    async def update_nodes(
+        self, principal: Principal, names: list[str], update: NodeUpdate
+    ) -> None:
+        update.check()
+        user = principal.user_name
+        await self.client.run(
+            principal, lambda call: nodes_write.update_nodes(call, names, update, user=user)
+        )
 
-def _ids(user_name: str) -> tuple[int, int]:
-    """The user's uid and primary gid, which slurmctld expects in the job description."""
-    now = time.monotonic()
-    cached = _id_cache.get(user_name)
-    if cached is not None and now - cached[2] < 60:
-        return cached[0], cached[1]
-    try:
-        entry = pwd.getpwnam(user_name)
-    except KeyError:
-        raise AuthError(
-            f"User {user_name!r} is not known on this host", error_number=9004
-        ) from None
-    _id_cache[user_name] = (entry.pw_uid, entry.pw_gid, now)
-    return entry.pw_uid, entry.pw_gid
+    async def delete_nodes(self, principal: Principal, names: list[str]) -> None:
+        await self.client.run(principal, lambda call: nodes_write.delete_nodes(call, names))
+
+    async def shares(
+        self, principal: Principal, *, users: list[str], accounts: list[str]
+    ) -> Shares:
+        return await self.client.run(
+            principal, lambda call: shares_read.shares(call, users, accounts)
+        )
+
+    async def job_resource_layout(
+        self, principal: Principal, job_id: int
+    ) -> list[NodeResourceLayout]:
+        if Capability.RESOURCE_LAYOUT not in self.capabilities:
+            raise NotSupported(
+                f"Slurm {self._info.release} has no resource layout call "
+                "(slurm_get_resource_layout, from 25.11)",
+                source="resources",
+            )
+        return await self.client.run(
+            principal, lambda call: shares_read.resource_layout(call, job_id)
+        )

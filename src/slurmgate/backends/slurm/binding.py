@@ -32,6 +32,7 @@ from typing import Any
 from slurmgate.backends.slurm import (
     build,
     cdef_access,
+    cdef_actions,
     cdef_cluster,
     cdef_core,
     cdef_jobs,
@@ -71,6 +72,7 @@ def declarations() -> str:
             cdef_jobs.CDEF,
             cdef_cluster.CDEF,
             cdef_access.CDEF,
+            cdef_actions.CDEF,
             releases.CDEF,
         )
     )

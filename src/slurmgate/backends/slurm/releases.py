@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from slurmgate.backends.slurm import shims_actions
+
 
 @dataclass(frozen=True, slots=True)
 class Change:
@@ -30,10 +32,22 @@ CHANGES = (
         "List became list_t and slurm_list_append() returns void; declared as both allow",
     ),
     Change("reason_u32", (23, 2), "job_info_t.state_reason widened to uint32_t"),
+    Change("node_resume_after", (23, 2), "update_node_msg_t.resume_after (ResumeAfter=)"),
     Change("no_resized_bits", (23, 11), "JOB_RESIZED and RESERVE_FLAG_FIRST_CORES removed"),
+    Change(
+        "shares_call",
+        (23, 11),
+        "slurm_associations_get_shares() exported; before, sshare sent REQUEST_SHARE_INFO itself",
+    ),
     Change("partition_flags_u32", (24, 5), "partition_info_t.flags widened to uint32_t"),
     Change("no_resv_watts", (24, 5), "reserve_info_t.resv_watts removed"),
     Change("reason_string", (24, 5), "job_reason_string() renamed job_state_reason_string()"),
+    Change(
+        "kill_jobs",
+        (24, 5),
+        "slurm_kill_jobs() signals the jobs a kill_jobs_msg_t chooses; slurm_selected_step_t"
+        " gained array_bitmap",
+    ),
     Change("no_get_errno", (24, 11), "slurm_get_errno() removed: errno is read directly"),
     Change(
         "no_cpus_on_node_id",
@@ -41,6 +55,7 @@ CHANGES = (
         "slurm_job_cpus_allocated_on_node_id() removed: get_job_resources_cpus() instead",
     ),
     Change("no_job_show_flags", (24, 11), "job_info_t.show_flags removed"),
+    Change("node_topology", (25, 5), "update_node_msg_t.topology_str (Topology=)"),
     Change(
         "node_alloc_fields",
         (25, 5),
@@ -53,10 +68,17 @@ CHANGES = (
     Change(
         "step_id_msgs",
         (25, 11),
-        "job_desc_msg_t.job_id and submit_response_msg_t.job_id became step_id.job_id",
+        "job_desc_msg_t.job_id, submit_response_msg_t.job_id and"
+        " resource_allocation_response_msg_t.job_id became step_id.job_id",
+    ),
+    Change(
+        "resource_layout",
+        (25, 11),
+        "slurm_get_resource_layout() returns a running job's resources core by core",
     ),
     Change("load_job_step_id", (26, 5), "slurm_load_job() takes a slurm_step_id_t"),
     Change("free_conf", (26, 5), "slurm_free_ctl_conf() renamed slurm_free_conf()"),
+    Change("no_node_reason_uid", (26, 5), "update_node_msg_t.reason_uid removed"),
 )
 
 #: The releases the binding is tested on (the contract suite runs on each).
@@ -66,6 +88,14 @@ SUPPORTED_RELEASES = ("22.05", "24.11", "26.05")
 def changes_in(version: tuple[int, int, int]) -> list[Change]:
     """The changes a release of that version has (for messages and tests)."""
     return [change for change in CHANGES if version[:2] >= change.since]
+
+
+def has(version: tuple[int, int, int], name: str) -> bool:
+    """Whether a release of that version has the change ``name`` (a row of ``CHANGES``)."""
+    found = [change for change in CHANGES if change.name == name]
+    if not found:
+        raise KeyError(f"no change {name!r} in the release table")
+    return version[:2] >= found[0].since
 
 
 def _feature_macros() -> str:
@@ -249,6 +279,7 @@ PREAMBLE = (
     + _feature_macros()
     + "\n"
     + _SHIMS
+    + shims_actions.PREAMBLE
 )
 
 #: The stable names of types and constants, declared before the structs that use them.
