@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from slurmgate.backends.base import Capability
 from slurmgate.backends.slurm import binding, releases
+from slurmgate.backends.slurm.backend import capabilities_of
 from slurmgate.domain.errors import ConfigError
 
 INSTALLED = Path("/usr/include")
@@ -67,7 +69,10 @@ def test_24_11_has_the_changes_up_to_its_release() -> None:
     assert _changed(_macros((24, 11, 5))) == {
         "list_t",
         "reason_u32",
+        "node_resume_after",
         "no_resized_bits",
+        "shares_call",
+        "kill_jobs",
         "partition_flags_u32",
         "no_resv_watts",
         "reason_string",
@@ -86,6 +91,21 @@ def test_a_change_counts_from_the_first_release_of_its_series() -> None:
     assert "step_id_msgs" in _changed(_macros((25, 11, 0)))
     assert "step_id_msgs" not in _changed(_macros((25, 5, 9)))
     assert [c.name for c in releases.changes_in((25, 5, 0))][-1] == "node_alloc_fields"
+
+
+def test_has_answers_for_a_row_of_the_table() -> None:
+    assert not releases.has((22, 5, 8), "kill_jobs")
+    assert releases.has((24, 5, 0), "kill_jobs")
+    assert not releases.has((24, 11, 5), "resource_layout")
+    assert releases.has((25, 11, 0), "resource_layout")
+    with pytest.raises(KeyError):
+        releases.has((26, 5, 0), "no_such_change")
+
+
+def test_the_resource_layout_is_a_capability_from_25_11_only() -> None:
+    assert Capability.RESOURCE_LAYOUT not in capabilities_of((24, 11, 5))
+    assert capabilities_of((26, 5, 5)) == frozenset(Capability)
+    assert Capability.SIGNAL_MANY in capabilities_of((22, 5, 8))  # loaded and chosen here
 
 
 def test_the_supported_releases_are_the_tested_ones() -> None:
