@@ -287,10 +287,14 @@ class SlurmBackend:
                 )
             response = out[0]
             try:
+                # Accepted, with word of why it waits (ESLURM_JOB_HELD for a held job).
+                number = int(response.error_code)
                 return SubmitResult(
                     job_id=int(lib.slurmgate_submitted_job_id(response)),
                     step_id="batch",
                     user_message=text(ffi, response.job_submit_user_msg),
+                    error_number=number,
+                    error=call.errors.name(number) if number else "",
                 )
             finally:
                 lib.slurm_free_submit_response_response_msg(response)
