@@ -142,6 +142,10 @@ def _operation(version: ApiVersion, operation: str) -> tuple[str, str, dict[str,
     if method == "get" and operation in _MIRRORED:
         ok["headers"] = mirror_headers(paged=operation == "jobs")
     op["responses"] = {"200": ok, "default": failed if response else {"description": "failure"}}
+    # Refused before anything is read (no token, a rate limit): the envelope alone.
+    refused = _content(version.name, version.spec.responses["errors"])
+    op["responses"]["401"] = {"description": "authentication failed", "content": refused}
+    op["responses"]["429"] = {"description": "rate limited; see Retry-After", "content": refused}
     if method == "get" and operation in _MIRRORED:
         op["responses"]["304"] = NOT_MODIFIED
     prefix, _, tail = path.rpartition(":")

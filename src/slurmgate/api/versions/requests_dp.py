@@ -141,6 +141,27 @@ def _shown(value: object) -> str:
     return f'"{value}"' if isinstance(value, str) else repr(value)
 
 
+#: What each integer type holds, below Slurm's NO_VAL and INFINITE for the unsigned ones (the
+#: store keeps int64).
+_RANGES = {
+    "i32": (-(2**31), 2**31 - 1),
+    "i64": (-(2**63), 2**63 - 1),
+    "i": (-(2**63), 2**63 - 1),
+    "u16n": (0, 0xFFFD),
+    "u32n": (0, 0xFFFFFFFD),
+    "u64n": (0, 2**63 - 1),
+    "i32n": (-(2**31), 2**31 - 1),
+    "i64n": (-(2**63), 2**63 - 1),
+}
+
+
+def _in_range(number: object, code: str, path: str) -> object:
+    low, high = _RANGES.get(code, (-(2**63), 2**63 - 1))
+    if isinstance(number, int) and not low <= number <= high:
+        raise conversion_error(path, f"{number} is out of range ({low} to {high})")
+    return number
+
+
 def read_scalar(item: Field, value: object, path: str, reading: Reading) -> object:
     code = item.base_type.split("=", 1)[0]
     if item.is_list or code in ("csv", "hostlist"):
@@ -148,10 +169,10 @@ def read_scalar(item: Field, value: object, path: str, reading: Reading) -> obje
         return ",".join(items) if code in ("csv", "hostlist") and not item.is_list else items
     codec = scalar(code)
     if codec is not None and codec.helper in ("number", "floating"):
-        return read_no_val(value, path, reading)
+        return _in_range(read_no_val(value, path, reading), code, path)
     kind = codec.schema.get("type") if codec is not None else "object"
     if kind == "integer":
-        return read_integer(value, path, reading)
+        return _in_range(read_integer(value, path, reading), code, path)
     if kind == "number":
         return read_number(value, path, reading)
     if kind == "boolean":
@@ -268,12 +289,23 @@ JOB_RULES: dict[str, Callable[[Any, object, str, Reading], None]] = {
 }
 
 
+#: Where an infinite number means what the model's None means: no limit.
+_UNLIMITED = ("time_limit", "time_minimum")
+
+
+def _no_infinite(target: Any, path: str, unlimited: tuple[str, ...] = ()) -> None:
+    """Infinite numbers become None where that is "no limit"; elsewhere they are refused."""
+    for name in target.__slots__:
+        if getattr(target, name) is INFINITE:
+            if name not in unlimited:
+                raise conversion_error(f"{path}{name}/", f"{name} cannot be infinite")
+            setattr(target, name, None)
+
+
 def _job(body: object, records: dict[str, Record], path: str, reading: Reading) -> JobSpec:
     spec = JobSpec()
     read_record(body, records["job_desc_msg"], spec, path, reading)
-    for name in ("time_limit", "time_minimum", "priority"):  # unlimited: as not limited
-        if getattr(spec, name) is INFINITE:
-            setattr(spec, name, None)
+    _no_infinite(spec, path, _UNLIMITED)
     return spec
 
 
@@ -387,6 +419,7 @@ def parse_node_update(
     reading = Reading(records, NODE_RULES)
     update = NodeUpdate()
     read_record(body, records["update_node_msg"], update, "#/", reading)
+    _no_infinite(update, "#/")
     if isinstance(update.state, list):
         update.state = [s.upper() for s in update.state]
     return reading.extra.get("names", []), update, reading.warnings
