@@ -144,7 +144,8 @@ class NodeUpdate:
     #: "UNDRAIN", "NO_RESPOND"... (upper case, as Slurm names them).
     state: list[str] | None = None
     reason: str | None = None
-    #: Who set the reason (a user name); the requesting user when not given.
+    #: Who set the reason (a user name); the requesting user when not given. slurmctld records
+    #: the requesting user whatever is given (the embedded cluster records this name).
     reason_user: str | None = None
     comment: str | None = None
     extra: str | None = None
@@ -234,7 +235,8 @@ class NodeResourceLayout:
     cores_per_socket: int
     #: MiB
     memory: int
-    #: The allocated cores as a bitmap string ("0-3,8").
+    #: The allocated cores as a bitmap string ("0-3,8"), node-wide core indexes (socket by
+    #: socket). slurmctld sends a hexadecimal mask ("0x10F"); the slurm backend reads it so.
     core_bitmap: str
     channel: int | None = None
     gres: tuple[GresLayout, ...] = ()
