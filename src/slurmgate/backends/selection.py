@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from slurmgate.backends.local.arrays import format_task_ids, parse_array
-from slurmgate.domain import InvalidRequest, Job, JobSelection, SignalOutcome, hostlist
+from slurmgate.domain import InvalidRequest, Job, JobSelection, JobState, SignalOutcome, hostlist
 from slurmgate.domain.slurm_errno import (
     ESLURM_ACCESS_DENIED,
     ESLURM_ALREADY_DONE,
@@ -217,7 +217,7 @@ def choose(
         if job.het_job_id and job.het_job_offset:
             if job.het_job_id in leaders:
                 continue  # the leader's signal reaches it
-            if job.state.value == "PENDING":
+            if job.state is JobState.PENDING:
                 outcomes.append(
                     outcome(
                         job.job_id,
