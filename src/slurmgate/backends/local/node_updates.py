@@ -61,13 +61,13 @@ async def update_nodes(
     names: list[str],
     update: NodeUpdate,
 ) -> None:
+    update.check()  # scontrol's rules come first, as on a real cluster
     if not cluster.is_admin(principal):
         raise PermissionDenied(
             f"User {principal.user_name!r} may not change nodes: only administrators may",
             error_number=ESLURM_USER_ID_MISSING,
             error="Invalid user id",
         )
-    update.check()
     states = cluster.node_states
     targets = states.expand(names)
     running = _running_on(cluster.jobs, set(targets))
