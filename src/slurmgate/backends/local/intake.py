@@ -20,6 +20,7 @@ from slurmgate.backends.local.submission import Draft, Owner
 from slurmgate.domain import (
     InvalidRequest,
     Job,
+    JobStateReason,
     JobSubmission,
     Principal,
     SubmitResult,
@@ -27,6 +28,7 @@ from slurmgate.domain import (
 )
 from slurmgate.domain.slurm_errno import (
     ESLURM_INVALID_ARRAY,
+    ESLURM_JOB_HELD,
     ESLURM_MAX_JOB_COUNT,
 )
 
@@ -99,6 +101,14 @@ async def submit_jobs(
     await asyncio.shield(
         asyncio.ensure_future(_persist(b, first, payload if batch else None, jobs))
     )
+    held = (JobStateReason.JOB_HELD_USER, JobStateReason.JOB_HELD_ADMIN)
+    if lead.template.state_reason in held:  # what slurmctld answers for a job accepted held
+        return SubmitResult(
+            job_id=first,
+            step_id="batch",
+            error_number=ESLURM_JOB_HELD,
+            error="Job is in held state, pending scheduler release",
+        )
     return SubmitResult(job_id=first, step_id="batch")
 
 
