@@ -50,6 +50,9 @@ class Resource(StrEnum):
 CHANGED_BY_WRITES = (Resource.JOBS, Resource.NODES, Resource.LICENSES)
 
 Loader = Callable[[Principal, int], Awaitable[Listing[Any]]]
+#: Told of every table the collector installs whose records changed (a new generation), at
+#: once, before anything else runs: live records (the embedded cluster's) are still as loaded.
+Listener = Callable[[Resource, Table[Any]], None]
 
 
 @dataclass
@@ -105,6 +108,7 @@ class Mirror:
         self._access_task: asyncio.Future[AccessRules] | None = None
         self._runner: asyncio.Task[None] | None = None
         self._stopping = False
+        self._listeners: list[Listener] = []
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -122,12 +126,16 @@ class Mirror:
 
     # -- reads ---------------------------------------------------------------------------------
 
-    async def read(self, resource: Resource) -> Table[Any]:
+    async def read(self, resource: Resource, *, keep_loading: bool = True) -> Table[Any]:
         """The resource's table: loaded after the gateway's last write to it, and no older
-        than ``max_age``. Raises what the backend raised when a needed load fails."""
+        than ``max_age``. Raises what the backend raised when a needed load fails.
+
+        ``keep_loading=False`` reads without counting as a read that keeps the table loaded
+        (a metrics scrape every minute must not keep every table loaded every second)."""
         slot = self._slots[resource]
         now = time.monotonic()
-        slot.read_at = now
+        if keep_loading:
+            slot.read_at = now
         table = slot.table
         needed = max(slot.written_at, now - self.settings.max_age)
         if table is not None and table.loaded_at >= needed:
@@ -157,6 +165,15 @@ class Mirror:
             index = {job.job_id: job for job in table.items}
             self._index = (table.generation, index)
         return index
+
+    def touch(self, resource: Resource) -> None:
+        """Count as a read now: keeps the table loaded every ``interval`` for ``idle_after``
+        (open event streams watch the jobs and nodes tables this way)."""
+        self._slots[resource].read_at = time.monotonic()
+
+    def add_listener(self, listener: Listener) -> None:
+        """Call ``listener`` with every new generation of every table (see ``Listener``)."""
+        self._listeners.append(listener)
 
     def wrote(self) -> None:
         """The gateway changed the cluster: what it shows is reloaded before it is next read.
@@ -198,9 +215,19 @@ class Mirror:
             slot.failing = False
         if since == 0:
             slot.full_at = wall
+        previous = slot.table
         slot.table = _next_table(
-            slot.table, listing, started, comparable=not self.backend.live_records
+            previous, listing, started, comparable=not self.backend.live_records
         )
+        if self._listeners and (previous is None or slot.table.generation != previous.generation):
+            self._tell(slot.resource, slot.table)
+
+    def _tell(self, resource: Resource, table: Table[Any]) -> None:
+        for listener in self._listeners:
+            try:
+                listener(resource, table)
+            except Exception:  # a listener's bug must not stop the mirror
+                log.exception("a listener of the %s table failed", resource)
 
     async def _load_access(self) -> AccessRules:
         try:
