@@ -281,7 +281,8 @@ class LimitSettings(_Strict):
     idle_timeout: float = Field(default=5.0, gt=0)
     #: Seconds a client has to send a request line and headers once it began (slow clients).
     header_timeout: float = Field(default=10.0, gt=0)
-    max_connections: int = Field(default=1024, ge=1)
+    #: Open connections, idle keep-alive ones and event streams included; more: 503.
+    max_connections: int = Field(default=8192, ge=1)
 
 
 class MirrorSettings(_Strict):
@@ -313,6 +314,55 @@ class MirrorSettings(_Strict):
         return self
 
 
+class EventSettings(_Strict):
+    """``GET /slurmgate/v1/events``: job and node changes pushed as Server-Sent Events."""
+
+    #: Recent events kept for clients that resume with Last-Event-ID; a client whose last event
+    #: is older gets a ``stream.missed`` event (re-read what you follow) instead.
+    window: int = Field(default=10_000, ge=1, le=1_000_000)
+    #: Seconds between heartbeats (SSE comments) on a stream that has had nothing else to send.
+    heartbeat: float = Field(default=15.0, gt=0, le=3600)
+    #: Events waiting to be written to one client; a client that falls this far behind gets a
+    #: final ``stream.overflow`` event and is disconnected.
+    queue_bound: int = Field(default=1000, ge=1, le=1_000_000)
+    #: Long-lived answers open at once (event streams and followed job outputs); more: 503.
+    max_streams: int = Field(default=4096, ge=0)
+
+
+class OutputSettings(_Strict):
+    """``GET /slurmgate/v1/job/{job_id}/output``: a job's standard output and error."""
+
+    #: Most bytes of a job's output one answer carries; a longer Range or limit is cut to it.
+    page_bytes: int = Field(default=1024 * 1024, ge=1, le=64 * 1024 * 1024)
+    #: Seconds between looks for new bytes in a followed (``follow=true``) output.
+    follow_interval: float = Field(default=0.5, gt=0, le=60)
+
+
+class MetricsSettings(_Strict):
+    """``GET /metrics``: the cluster and the gateway in Prometheus' text format."""
+
+    enabled: bool = True
+    #: Networks (CIDR) that may read the metrics without a token; from anywhere else they take
+    #: an administrator's token (auth.admins, or an operator of the cluster).
+    allow: list[str] = ["127.0.0.1/32", "::1/128"]
+    #: Job counts per user (slurm_user_jobs_*{username=...}): one series per user, off.
+    users: bool = False
+    #: Job counts per account (slurm_account_jobs_*{account=...}): off, like users.
+    accounts: bool = False
+    #: Series per node (slurm_node_cpus{node=...}, ...).
+    nodes: bool = True
+
+    @field_validator("allow")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not a network (CIDR such as 10.0.0.0/8)") from None
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SLURMGATE_",
@@ -339,6 +389,9 @@ class Settings(BaseSettings):
     audit: AuditSettings = AuditSettings()
     limits: LimitSettings = LimitSettings()
     mirror: MirrorSettings = MirrorSettings()
+    events: EventSettings = EventSettings()
+    output: OutputSettings = OutputSettings()
+    metrics: MetricsSettings = MetricsSettings()
     local: LocalSettings = LocalSettings()
     slurm: SlurmSettings = SlurmSettings()
 
