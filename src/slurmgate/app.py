@@ -22,6 +22,7 @@ from slurmgate.backends import create_backend
 from slurmgate.backends.base import Backend
 from slurmgate.config import Settings
 from slurmgate.domain.errors import SlurmgateError
+from slurmgate.events.hub import EventHub
 from slurmgate.mirror import Mirror, RenderCache
 from slurmgate.mirror.service import ServiceIdentity
 
@@ -43,12 +44,15 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> Starlet
         # The mirror's event and tasks belong to the serving loop: made here, not before.
         mirror = Mirror(the_backend, settings.mirror, service)
         app.state.mirror = mirror
+        app.state.events = EventHub(settings.events, mirror)
         mirror.start()
+        app.state.events.start()
         if audit is not None:
             audit.start()
         try:
             yield
         finally:
+            await app.state.events.stop()
             await mirror.stop()
             await the_backend.stop()
             auth.close()

@@ -280,6 +280,7 @@ async def run_timed(app: ASGIApp, deadlines: Deadlines, scope: Scope, exchange: 
     """
     receive = exchange.receive if exchange.expects_body else exchange.server_receive
     deadline = deadlines.begin()
+    scope[_DEADLINE] = (deadlines, deadline)
     try:
         await app(scope, receive, exchange.send)
     except asyncio.CancelledError:
@@ -306,6 +307,19 @@ async def run_timed(app: ASGIApp, deadlines: Deadlines, scope: Scope, exchange: 
             source=where,
         )
     await send_error(scope, exchange.send, error)
+
+
+#: Where a request's deadline is kept in its scope, for ``release_deadline``.
+_DEADLINE = "slurmgate.deadline"
+
+
+def release_deadline(scope: Scope) -> None:
+    """Exempt the request from ``limits.request_timeout`` from now on: an event stream or a
+    followed output is meant to last; its head was read and checked within the time-out."""
+    held = scope.pop(_DEADLINE, None)
+    if held is not None:
+        deadlines, deadline = held
+        deadlines.end(deadline)
 
 
 def _expects_body(scope: Scope) -> bool:

@@ -17,6 +17,7 @@ from slurmgate.api import actions, reads
 from slurmgate.api.endpoints import begin, job_id, ok, touched
 from slurmgate.api.errors import PayloadTooLarge
 from slurmgate.api.health import health_routes
+from slurmgate.api.push import push_routes
 from slurmgate.api.requests import json_body
 from slurmgate.api.signals import parse_signal
 from slurmgate.api.token_routes import token_routes
@@ -119,6 +120,7 @@ def routes() -> list[BaseRoute]:
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/openapi/v3", openapi, methods=["GET"]),
         *token_routes(),
+        *push_routes(),
         *health_routes(),
     ]
 

@@ -26,6 +26,7 @@ import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from slurmgate.api.errors import HeadersTooLarge, RequestTimeout, ServerBusy
+from slurmgate.api.streaming import ABORT, STREAMING
 from slurmgate.cli.clock import ConnectionClock
 from slurmgate.config import LimitSettings
 from slurmgate.domain.errors import InvalidRequest, SlurmgateError
@@ -141,6 +142,8 @@ class GatewayProtocol(HttpToolsProtocol):
             raise _Answered
         super().on_headers_complete()
         cycle = self.cycle  # the request's, made just now (it has not run yet)
+        extensions: dict[str, Any] = cycle.scope.setdefault("extensions", {})
+        extensions[ABORT] = self.transport.abort
         writer = _OneWrite(cycle, self.transport)
         cycle.transport = writer  # type: ignore[assignment]
         cycle.on_response = writer.response_complete
@@ -160,6 +163,15 @@ class GatewayProtocol(HttpToolsProtocol):
             self._start_asgi_task(cycle, app)
         else:
             self.due = self.loop.time() + self.limits.idle_timeout
+
+    def shutdown(self) -> None:
+        """A stop: as uvicorn's, but an event stream or followed output, which would hold the
+        stop for its whole grace period, ends now (its client reconnects elsewhere)."""
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete and cycle.scope.get(STREAMING):
+            self.transport.close()
+            return
+        super().shutdown()
 
     # -- refusals ------------------------------------------------------------------------
 

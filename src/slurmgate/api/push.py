@@ -1,0 +1,14 @@
+"""slurmgate's push and observability paths: the event stream, job output, metrics."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Route
+
+from slurmgate.api import events
+from slurmgate.api.token_routes import PREFIX
+
+
+def push_routes() -> list[BaseRoute]:
+    return [
+        Route(f"{PREFIX}/events", events.events, methods=["GET"]),
+    ]
