@@ -111,11 +111,18 @@ async def test_update_time_after_the_last_change_gets_an_empty_list(gateway: Gat
     listed = await gateway.get("jobs")
     assert listed.json()["jobs"]
     later = await gateway.http.get(
-        "/slurm/v0.0.38/jobs",
+        "/slurm/v0.0.40/jobs",
         params={"update_time": "4102444800"},
         headers=gateway.headers(),
     )
     assert later.status_code == 200 and later.json()["jobs"] == []
+    # v0.0.37 and v0.0.38 answer it 304 Not Modified, as slurmrestd 22.05 does.
+    unchanged = await gateway.http.get(
+        "/slurm/v0.0.38/jobs",
+        params={"update_time": "4102444800"},
+        headers=gateway.headers(),
+    )
+    assert unchanged.status_code == 304 and unchanged.content == b""
     earlier = await gateway.http.get(
         "/slurm/v0.0.38/jobs", params={"update_time": "1"}, headers=gateway.headers()
     )

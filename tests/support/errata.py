@@ -123,9 +123,24 @@ ERRATA: tuple[Erratum, ...] = (
     ),
     # -- v0.0.40 and later (data_parser) -----------------------------------------------------
     Erratum(
-        "v0.0.4[0-5]",
+        "v0.0.4[1-5]",
         "* response $.jobs[].job_resources",
         "nullable",
         "the daemon prints null for a job that holds no resources; the document does not say so",
+    ),
+    Erratum(
+        "v0.0.4[0-5]",
+        "GET /slurm/*/jobs/state response $.*",
+        "*",
+        "the daemon prints each job's id (as text: 12, 12_3 for an array task, 12+1 for a "
+        "heterogeneous component) and its state, and no listing times; the document declares "
+        "the job records and times of GET jobs",
+    ),
+    Erratum(
+        "v0.0.4[1-5]",
+        "POST /slurm/*/job/{job_id} response $.results",
+        "nullable",
+        "the daemon prints null for the results of an update that reached no array task "
+        "(slurmctld answers it with a return code alone); the document does not say so",
     ),
 )

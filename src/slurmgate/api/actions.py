@@ -25,6 +25,7 @@ from slurmgate.domain import (
     SignalOutcome,
     SlurmgateError,
 )
+from slurmgate.domain import slurm_errno as errno
 from slurmgate.domain.hostlist import compress, expand
 
 _WHAT = {
@@ -54,10 +55,12 @@ async def jobs_signal(request: Request) -> Response:
     version, principal, backend = await begin(request, "jobs_signal")
     require(backend, Capability.SIGNAL_MANY)
     selection, signal, warnings = version.parse_selection(await json_body(request))
-    if selection.is_empty:
+    if selection.is_empty:  # slurmctld's own refusal (ESLURM_SIGNAL_JOBS_INVALID)
         raise InvalidRequest(
             "No job filter given: name jobs, or a user, account, partition, state, ...",
-            source="#/",
+            error_number=errno.ESLURM_SIGNAL_JOBS_INVALID,
+            error="Invalid signal jobs request, at least one job id or filter is required.",
+            source="slurm_kill_jobs()",
         )
     try:
         outcomes = await backend.signal_jobs(
@@ -66,6 +69,8 @@ async def jobs_signal(request: Request) -> Response:
     finally:
         _wrote(request)
     touched(request, *(o.job_id for o in outcomes))
+    if "VERBOSE" not in (flag.upper() for flag in selection.flags):  # failures only, unasked
+        outcomes = [o for o in outcomes if o.error_number]
     return ok(version.answer("jobs_signal", backend.info, items=outcomes, warnings=warnings))
 
 

@@ -133,9 +133,10 @@ def error_response(
     headers = dict(headers or {})
     if isinstance(error, TooManyRequests):
         headers["Retry-After"] = str(max(1, round(error.retry_after)))
-    # A read that failed answers with its (empty) listing, as slurmrestd's do; one refused
-    # before reading anything answers with the errors alone.
-    operation = getattr(request.state, "action", "") if request.method == "GET" else ""
+    # A read that failed answers with its (empty) listing, as slurmrestd's do, and so do the
+    # changes the version names (version.errors); one refused before reading anything answers
+    # with the errors alone.
+    operation = getattr(request.state, "action", "")
     if isinstance(error, _BEFORE_READING) or "version" not in request.path_params:
         operation = ""
     body = version.errors([error], backend.info, operation)

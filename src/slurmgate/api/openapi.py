@@ -135,9 +135,7 @@ def _operation(version: ApiVersion, operation: str) -> tuple[str, str, dict[str,
     if response:
         ok["content"] = _content(version.name, response)
     # A listing's failure prints the listing, empty, beside its errors; others the envelope.
-    failure = (
-        response if response and version.lists(operation) else version.spec.responses["errors"]
-    )
+    failure = version.failure_record(operation) if response else version.spec.responses["errors"]
     failed = {"description": "failure; see errors", "content": _content(version.name, failure)}
     if method == "get" and operation in _MIRRORED:
         ok["headers"] = mirror_headers(paged=operation == "jobs")

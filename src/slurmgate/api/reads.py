@@ -23,7 +23,8 @@ from slurmgate.api.cached import cached_response, fresh_response
 from slurmgate.api.endpoints import begin, job_id, ok, touched, update_time
 from slurmgate.api.versions import ApiVersion
 from slurmgate.backends.base import Backend, ClusterInfo, Listing
-from slurmgate.domain import InvalidRequest, Job, NotFound, Principal
+from slurmgate.domain import Job, NotFound, Principal, UnprocessableRequest
+from slurmgate.domain import slurm_errno as errno
 from slurmgate.domain.access import AccessRules
 from slurmgate.mirror import Mirror, RenderCache, Resource, Table
 from slurmgate.mirror.rendered import Headers
@@ -82,15 +83,22 @@ async def ping(request: Request) -> Response:
     )
 
 
+def _since(request: Request, version: ApiVersion, listing: str) -> int:
+    """The request's update_time, where the version reads it for this listing (else 0)."""
+    return update_time(request) if listing in version.spec.since_filtered else 0
+
+
 async def jobs(request: Request) -> Response:
     version, principal, backend = await begin(request, "jobs")
     mirror = _mirror(request)
-    since = update_time(request)
+    since = _since(request, version, "jobs")
     query = JobQuery.parse(request.query_params)
     table = await mirror.read(Resource.JOBS)
     rules = await mirror.access()
     viewer = principal.user_name if rules.restricts("jobs", principal.user_name) else WHOLE
     unchanged = bool(since) and table.changed_at < since
+    if unchanged and "jobs" in version.spec.not_modified:
+        return Response(status_code=304)
 
     def render() -> tuple[bytes, Headers]:
         when = times(mirror, table)
@@ -133,10 +141,12 @@ async def job(request: Request) -> Response:
 
 
 async def jobs_state(request: Request) -> Response:
-    """GET jobs/state?job_id=1,2: the jobs named (every job the user may see without one),
-    from the mirror."""
+    """GET jobs/state?job_id=1&job_id=2: the jobs named (every job the user may see without
+    one), from the mirror."""
     version, principal, backend = await begin(request, "jobs_state")
-    wanted = _job_ids(request.query_params.get("job_id", ""))
+    # The daemons take the parameter once per job (job_id=1&job_id=2); slurmgate also takes
+    # a comma-separated list.
+    wanted = _job_ids(",".join(request.query_params.getlist("job_id")))
     mirror = _mirror(request)
     table = await mirror.read(Resource.JOBS)
     rules = await mirror.access()
@@ -157,8 +167,12 @@ def _job_ids(text: str) -> list[int]:
         if not item:
             continue
         if not (item.isascii() and item.isdigit()) or not 0 < int(item) < 2**32:
-            raise InvalidRequest(
-                f"Invalid job id {item!r} in job_id", source="job_id", error_number=2017
+            # The daemons refuse the whole query, as one they cannot parse.
+            raise UnprocessableRequest(
+                f"Invalid job id {item!r} in job_id",
+                error_number=errno.ESLURM_REST_INVALID_QUERY,
+                error="Query empty or not RFC7320 compliant",
+                source="job_id",
             )
         found.append(int(item))
     return found
@@ -231,7 +245,7 @@ class _Named:
     async def list(self, request: Request) -> Response:
         version, principal, backend = await begin(request, self.listing)
         mirror = _mirror(request)
-        since = update_time(request)
+        since = _since(request, version, self.listing)
         if self._restricted(await mirror.access(), principal):
             listing = await self.list_direct(backend, principal)
             return ok(self.render(version, listing.items, backend.info, listing.last_update))

@@ -21,7 +21,7 @@ from slurmgate.api.push import push_routes
 from slurmgate.api.requests import json_body
 from slurmgate.api.signals import parse_signal
 from slurmgate.api.token_routes import token_routes
-from slurmgate.domain import JobSubmission, SignalOutcome
+from slurmgate.domain import JobSubmission
 
 
 def _check_script_sizes(request: Request, submission: JobSubmission) -> None:
@@ -48,17 +48,15 @@ async def job(request: Request) -> Response:
         if request.method == "POST":
             update, warnings = version.parse_update(await json_body(request))
             await backend.update_job(principal, number, update)
-            return ok(
-                version.answer(
-                    operation, backend.info, items=[SignalOutcome(number)], warnings=warnings
-                )
-            )
+            # No per-task results: as slurmctld answers an update of a job that is no array.
+            return ok(version.answer(operation, backend.info, warnings=warnings))
         signal = parse_signal(request.query_params.get("signal"))
         await backend.signal_job(principal, number, signal)
     finally:
         # Even a refused change may have changed something (one task of an array, say).
         request.app.state.mirror.wrote()
-    return ok(version.answer(operation, backend.info, items=[SignalOutcome(number)]))
+    # A signal that reached its job lists nothing: slurmctld lists failures only, unasked.
+    return ok(version.answer(operation, backend.info))
 
 
 async def submit(request: Request) -> Response:

@@ -38,7 +38,8 @@ class Meta:
 
     @property
     def minor_text(self) -> str:
-        return str(self.minor)
+        """Two digits, as the daemons print SLURM_MINOR ("05" of 26.05)."""
+        return f"{self.minor:02d}"
 
     @property
     def micro_text(self) -> str:

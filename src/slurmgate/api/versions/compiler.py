@@ -164,6 +164,12 @@ class Compiler:
     def _encode(self, item: Field, expr: str, hint: Any) -> str:
         if not item.is_list:
             return self._element(item, expr, hint)
+        if item.nullable:  # a list printed as null when the value is None
+            listed = self._list(item, "v", _unwrap(hint)[0])
+            return f"(lambda v: None if v is None else {listed})({expr})"
+        return self._list(item, expr, hint)
+
+    def _list(self, item: Field, expr: str, hint: Any) -> str:
         for _ in range(item.depth):  # the type of the innermost values
             hint = _element_type(hint)
         element = self._element(item, "x", hint)

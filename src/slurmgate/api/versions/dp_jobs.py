@@ -29,8 +29,8 @@ JOB_INFO_40 = record(
     " end_time:u64n excluded_nodes:s exit_code:@process_exit_code_verbose=~exit_code extra:s=-"
     " failed_node:s=- features:s federation_origin:s=- federation_siblings_active:s=-"
     " federation_siblings_viable:s=- gres_detail:[s]=[] group_id:i32 group_name:s"
-    " het_job_id:u32n het_job_id_set:s het_job_offset:u32n job_id:i32"
-    " job_resources:@job_res|null=~legacy_job_resources job_size_str:csv=- job_state:[s]=~job_state"
+    " het_job_id:u32n het_job_id_set:s het_job_offset:u32n=~het_job_offset job_id:i32"
+    " job_resources:@job_res=~legacy_job_resources job_size_str:csv=- job_state:[s]=~job_state"
     " last_sched_evaluation:u64n licenses:s mail_type:[s]=[] mail_user:s=- max_cpus:u32n"
     " max_nodes:u32n mcs_label:s memory_per_tres:s name:s network:s=- nodes:s nice:i32"
     " tasks_per_core:u16n=~tasks_per_core tasks_per_tres:u16n=0"
@@ -44,7 +44,8 @@ JOB_INFO_40 = record(
     " selinux_context:s=- shared:[s]=~shared exclusive:[s]=~exclusive"
     " oversubscribe:b=~oversubscribe show_flags:[s]=[] sockets_per_board:i32"
     " sockets_per_node:u16n start_time:u64n state_description:s state_reason:s"
-    " standard_error:s standard_input:s standard_output:s submit_time:u64n suspend_time:u64n"
+    " standard_error:s=~stderr_path_older standard_input:s=~stdin_path"
+    " standard_output:s=~stdout_path submit_time:u64n suspend_time:u64n"
     " system_comment:s time_limit:u32n=~time_limit time_minimum:u32n threads_per_core:u16n"
     " tres_bind:s tres_freq:s tres_per_job:s tres_per_node:s tres_per_socket:s tres_per_task:s"
     " tres_req_str:s tres_alloc_str:s user_id:i32 user_name:s maximum_switch_wait_time:i32=0"
@@ -52,9 +53,11 @@ JOB_INFO_40 = record(
     power=record("flags:[s]=[]"),
 )
 
-#: v0.0.40 prints v0.0.38's job_resources, with allocated_cpus beside allocated_cores.
+#: v0.0.40 prints v0.0.38's job_resources, with allocated_cpus beside allocated_cores; {} for
+#: a job that holds none.
 JOB_RES_40 = record(
-    "nodes:s allocated_cores:i32 allocated_cpus:i32 allocated_hosts:i32 allocated_nodes:[o]"
+    "nodes?:s allocated_cores?:i32 allocated_cpus?:i32 allocated_hosts?:i32 allocated_nodes?:[o]",
+    extra={"description": "the allocation; empty for a job that holds none"},
 )
 
 JOBS_RESPONSE = envelope(
@@ -66,20 +69,23 @@ SUBMITTED_40 = envelope(
     "result:{result} job_id:i32=~submitted_job_id step_id:s=~submit_step"
     " job_submit_user_msg:s=~submitted_user_message",
     result=record(
-        "job_id:i32=~submitted_job_id step_id:s=~submit_step error_code:i32=0 error:s=-"
-        " job_submit_user_msg:s=~submitted_user_message"
+        "job_id:i32=~submitted_job_id step_id:s=~submit_step error_code:i32=~submit_error_code"
+        " error:s=~submit_error job_submit_user_msg:s=~submitted_user_message"
     ),
 )
 
 KILL_JOBS_RESPONSE = envelope("status:[@kill_jobs_resp_job]=~signal_outcomes", required=("status",))
 
+# One job a signal reached: its id as selected ("12", "12_3") and slurm_strerror() of the
+# outcome ("No error" for a success, listed with flag VERBOSE only).
 KILL_JOBS_RESP_JOB = record(
-    "error:{error} step_id:s job_id:u32n federation:{federation}",
-    error=record("string:s=error code:i32=error_number message:s=description"),
+    "error:{error} step_id:s=~selected_id job_id:u32n federation:{federation}",
+    error=record("string:s=~signal_error code:i32=error_number message:s=description"),
     federation=record("sibling:s"),
 )
 
-#: One job an update reached (every task of an array is its own).
+#: What an update reached: every task of an array is its own result; an update of a job that
+#: is no array has none (slurmctld answers it with a return code only).
 UPDATED_40 = envelope(
     "results:[@job_array_response_msg_entry]=items job_id:s=~first_job_id step_id:s=-"
     " job_submit_user_msg:s=-"
@@ -88,8 +94,13 @@ UPDATED_JOB_40 = record(
     "job_id:i32 step_id:s error:s=error error_code:i32=error_number why:s=description"
 )
 
+#: jobs/state: ids and states only (the document declares job_info records: errata.py).
+JOB_STATES = envelope("jobs:[@job_state_resp_job]=~job_state_entries", required=("jobs",))
+
 RECORDS_40: dict[str, Record] = {
     "job_info": JOB_INFO_40,
+    "openapi_job_state_resp": JOB_STATES,
+    "job_state_resp_job": record("job_id:s state:[s]", required=("job_id", "state")),
     "openapi_job_post_response": UPDATED_40,
     "job_array_response_msg_entry": UPDATED_JOB_40,
     "job_res": JOB_RES_40,
@@ -104,6 +115,10 @@ RECORDS_40: dict[str, Record] = {
 
 RECORDS_41: dict[str, Record] = {
     **RECORDS_40,
+    # An update that concerned no array task has no results: printed null from v0.0.41 on.
+    "openapi_job_post_response": UPDATED_40.evolve(
+        "results:[@job_array_response_msg_entry]|null=~update_results"
+    ),
     "job_info": JOB_INFO_40.evolve("job_resources:@job_res|null=~job_resources"),
     "job_res": record(
         "select_type:[s]=~select_type nodes:{nodes} cpus:i32=~allocated_cpus"
@@ -127,27 +142,31 @@ RECORDS_41: dict[str, Record] = {
     ),
 }
 
-# -- v0.0.42: per-partition priorities; exclusive, oversubscribe and show_flags gone --------
+# -- v0.0.42: per-partition priorities; exclusive, oversubscribe and show_flags gone ---------
 
 RECORDS_42: dict[str, Record] = {
     **RECORDS_41,
     "job_info": RECORDS_41["job_info"].evolve(
-        "priority_by_partition:[@part_prio]=[] required_switches:i32=0",
+        "priority_by_partition:[@part_prio]=[] required_switches:i32=0"
+        " standard_error:s=~stderr_path",
         drop="exclusive minimum_switches oversubscribe show_flags",
     ),
     "part_prio": record("partition:s priority:i32"),
     "openapi_kill_job_resp": KILL_JOBS_RESPONSE,
-    "openapi_job_post_response": envelope("results:[@job_array_response_msg_entry]=items"),
+    "openapi_job_post_response": envelope(
+        "results:[@job_array_response_msg_entry]|null=~update_results"
+    ),
     "openapi_job_submit_response": SUBMITTED_40.evolve(drop="result"),
 }
 
-# -- v0.0.43: expanded standard streams, allocated licenses, segment size --------------------
+# -- v0.0.43: streams as given and expanded apart; allocated licenses, segment size ----------
 
 RECORDS_43: dict[str, Record] = {
     **RECORDS_42,
     "job_info": RECORDS_42["job_info"].evolve(
-        "licenses_allocated:s=- segment_size:i32=0 stdin_expanded:s=standard_input"
-        " stdout_expanded:s=standard_output stderr_expanded:s=standard_error"
+        "standard_error:s standard_input:s standard_output:s licenses_allocated:s=-"
+        " segment_size:i32=0 stdin_expanded:s=~stdin_expanded stdout_expanded:s=~stdout_expanded"
+        " stderr_expanded:s=~stderr_expanded"
     ),
 }
 
@@ -157,11 +176,12 @@ RECORDS_44: dict[str, Record] = {
     **RECORDS_43,
     "job_info": RECORDS_43["job_info"].evolve(
         "step_id:{step} submit_line:s=-",
-        step=record("sluid:s=- job_id:u32n step_het_component:u32n=- step_id:s=-"),
+        # The job's own step id: the whole job ("entire").
+        step=record("sluid:s=- job_id:u32n step_het_component:u32n=- step_id:s='entire'"),
     ),
 }
 
-# -- v0.0.45: container type, memory update settings; power gone -----------------------------
+# -- v0.0.45: container type, memory update settings, select type by name; power gone --------
 
 RECORDS_45: dict[str, Record] = {
     **RECORDS_44,
@@ -174,4 +194,5 @@ RECORDS_45: dict[str, Record] = {
     "job_info": RECORDS_44["job_info"].evolve(
         "container_type:s=- memory_update_delay:i32=0 memory_update_margin:i32=0", drop="power"
     ),
+    "job_res": RECORDS_44["job_res"].evolve("select_type:[s]=~select_type_45"),
 }

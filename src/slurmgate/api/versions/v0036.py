@@ -119,6 +119,8 @@ SPEC = VersionSpec(
     name="v0.0.36",
     plugin_name="REST v0.0.36",
     deprecated=True,
+    # The plugin lists everything whatever update_time says.
+    since_filtered=frozenset(),
     records={
         "meta": META,
         "error": ERROR,

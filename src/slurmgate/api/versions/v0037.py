@@ -12,6 +12,9 @@ SPEC: VersionSpec = V0036.evolve(
     "v0.0.37",
     plugin_name="Slurm OpenAPI v0.0.37",
     deprecated=False,
+    # Unchanged since update_time: 304 Not Modified, as slurmrestd 22.05 answers.
+    since_filtered=frozenset({"jobs", "nodes", "partitions", "reservations"}),
+    not_modified=frozenset({"jobs", "nodes", "partitions", "reservations"}),
     records={
         "job_properties": _RECORDS["job_properties"].evolve(
             "account_gather_frequency:s begin_time:i64 cluster_constraint:s standard_input:s"
@@ -20,7 +23,8 @@ SPEC: VersionSpec = V0036.evolve(
         ),
         "node": _RECORDS["node"].evolve(
             "extra:s last_busy:i64 state:s state_flags:[s] next_state_after_reboot_flags:[s]=[]"
-            " partitions:[s] alloc_memory:i64 alloc_cpus:i64 idle_cpus:i64 tres_used:s"
+            " partitions:[s] alloc_memory:i64 alloc_cpus:i64 idle_cpus:i64"
+            " tres_used:s|null=~node_tres_used"
             " tres_weighted:nd"
         ),
         # The daemon spells min_nodes_per_job "min nodes per job" from v0.0.37 on.

@@ -24,6 +24,9 @@ SPEC = VersionSpec(
     data_parser="data_parser/v0.0.40",
     request_style="data_parser",
     submission_notices="warnings",
+    failure_records=frozenset({"job_update", "jobs_signal"}),
+    # An unknown node, partition or reservation: the daemons print no list.
+    bare_failures=frozenset({"node", "partition", "reservation"}),
     views=DATA_PARSER,
     components=COMPONENTS,
     records={
@@ -36,7 +39,7 @@ SPEC = VersionSpec(
         "diag": "openapi_diag_resp",
         "ping": "openapi_ping_array_resp",
         "jobs": "openapi_job_info_resp",
-        "jobs_state": "openapi_job_info_resp",
+        "jobs_state": "openapi_job_state_resp",
         "jobs_signal": "openapi_kill_jobs_resp",
         "job_get": "openapi_job_info_resp",
         "job_update": "openapi_job_post_response",

@@ -25,4 +25,6 @@ SPEC: VersionSpec = V0041.evolve(
     # From 24.11's v0.0.42 on, as the daemons answer.
     not_modified=frozenset({"nodes", "partitions", "reservations"}),
     warn_unchanged_jobs=True,
+    # A cancellation's answer lists what failed; printed, empty, beside the error.
+    failure_records=V0041.failure_records | {"job_cancel"},
 )

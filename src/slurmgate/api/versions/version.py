@@ -86,6 +86,13 @@ class VersionSpec:
     not_modified: frozenset[str] = frozenset()
     #: Whether a job listing unchanged since update_time says so in a warning.
     warn_unchanged_jobs: bool = False
+    #: Listings that read update_time at all (v0.0.36's plugin ignores it).
+    since_filtered: frozenset[str] = frozenset({"jobs", "nodes", "partitions", "reservations"})
+    #: Changes whose failure prints their own answer, its lists empty, beside the errors (as
+    #: the daemons print a failed update's results); listings' failures do so in every version.
+    failure_records: frozenset[str] = frozenset()
+    #: Listings whose failure prints the envelope alone (an unknown node, a malformed query).
+    bare_failures: frozenset[str] = frozenset()
     #: Where an accepted submission's notice (a held job) goes: "errors", as slurmrestd 22.05
     #: put it beside a 200, or "warnings", as data_parser versions do.
     submission_notices: str = "errors"
@@ -248,10 +255,20 @@ class Version:
         self, errors: list[SlurmgateError], info: ClusterInfo, operation: str = ""
     ) -> dict[str, object]:
         """The envelope of a failure; of a listing's failure, with its empty list (and, from
-        v0.0.40 on, the times its document requires), as the daemons print them."""
-        if self.lists(operation):
-            return self.answer(operation, info, errors=errors)
-        return self.answer("errors", info, errors=errors)
+        v0.0.40 on, the times its document requires), and of the changes the version names,
+        with their own answer, as the daemons print them."""
+        failed = self.failure_record(operation)
+        return self.answer(operation if failed != self.spec.responses["errors"] else "errors",
+                           info, errors=errors)  # fmt: skip
+
+    def failure_record(self, operation: str) -> str:
+        """The record a failure of ``operation`` prints (the envelope alone for most)."""
+        spec = self.spec
+        if operation in spec.failure_records or (
+            self.lists(operation) and operation not in spec.bare_failures
+        ):
+            return spec.responses[operation]
+        return spec.responses["errors"]
 
     def lists(self, operation: str) -> bool:
         """Whether ``operation`` answers with a list of records (its failures print it empty)."""

@@ -9,9 +9,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slurmgate.api.versions import views_common, views_dp, views_dp_cluster, views_legacy
+from slurmgate.api.versions import (
+    views_common,
+    views_dp,
+    views_dp_cluster,
+    views_dp_stdio,
+    views_legacy,
+)
 
 Views = dict[str, Callable[..., Any]]
 
 LEGACY: Views = {**views_common.VIEWS, **views_legacy.VIEWS}
-DATA_PARSER: Views = {**views_common.VIEWS, **views_dp.VIEWS, **views_dp_cluster.VIEWS}
+DATA_PARSER: Views = {
+    **views_common.VIEWS,
+    **views_dp.VIEWS,
+    **views_dp_cluster.VIEWS,
+    **views_dp_stdio.VIEWS,
+}

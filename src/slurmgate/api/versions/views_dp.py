@@ -108,7 +108,13 @@ def thread_spec(job: Job) -> int:
 
 
 def hold(job: Job) -> bool:
-    return job.is_held
+    """A priority of 0 is a hold, whatever the job's state (a cancelled held job too)."""
+    return job.priority == 0
+
+
+def het_job_offset(job: Job) -> int:
+    """slurmctld holds 0 for a job that is no heterogeneous job's component."""
+    return job.het_job_offset or 0
 
 
 def shared(job: Job) -> list[str]:
@@ -244,17 +250,28 @@ def allocated_cpus(job: Job) -> int:
 
 
 def select_type(job: Job) -> list[str]:
-    return ["CORE", "MEMORY"] if job.allocation_unit == "cores" else ["CPU", "MEMORY"]
+    """What slurmctld allocated the job's CPUs by (its job_resources hold no memory flag)."""
+    return ["CORE"] if job.allocation_unit == "cores" else ["CPU"]
+
+
+def select_type_45(job: Job) -> list[str]:
+    """v0.0.45 names SelectTypeParameters whole; the model holds how CPUs are counted, not
+    whether memory is consumable: taken as consumable (CR_Core_Memory, the default since
+    Slurm 23.11)."""
+    return ["CR_CORE_MEMORY"] if job.allocation_unit == "cores" else ["CR_CPU_MEMORY"]
 
 
 def node_select_type(job: Job) -> list[str]:
-    return ["AVAILABLE"]
+    """How the job may share its nodes: ONE_ROW, the rule of partitions with OverSubscribe=NO
+    (the default; the model holds no partition's OverSubscribe)."""
+    return ["ONE_ROW"]
 
 
-def legacy_job_resources(job: Job) -> dict[str, Any] | None:
-    """v0.0.40's job_resources: v0.0.38's shape, with allocated_cpus beside allocated_cores."""
+def legacy_job_resources(job: Job) -> dict[str, Any]:
+    """v0.0.40's job_resources: v0.0.38's shape, with allocated_cpus beside allocated_cores;
+    an empty object for a job that holds none."""
     if not job.allocations:
-        return None
+        return {}
     total = allocated_cpus(job)
     return {
         "nodes": job.nodes,
@@ -285,14 +302,75 @@ def submit_step(answer: Answer) -> str:
     return step
 
 
+def submit_error_code(answer: Answer) -> int:
+    """What slurmctld said of a job it accepted (ESLURM_JOB_HELD for a held one), 0 if nothing."""
+    code: int = answer.result.error_number
+    return code
+
+
+def submit_error(answer: Answer) -> str:
+    text: str = answer.result.error
+    return text
+
+
 def first_job_id(answer: Answer) -> str:
     """v0.0.40/41 repeat the first job's id, as text, beside the results."""
     return str(answer.items[0].job_id) if answer.items else ""
 
 
+@dataclass(frozen=True, slots=True)
+class JobStateEntry:
+    """One entry of jobs/state: a job, or one task of an array."""
+
+    job_id: str
+    state: list[str]
+
+
+def _task_ids(text: str) -> list[int]:
+    """The task ids of an array's task string ("0-9:2,12%4" -> 0, 2, ..., 8, 12)."""
+    found: list[int] = []
+    for part in text.strip("[]").split("%", 1)[0].split(","):
+        bounds, _, step = part.partition(":")
+        first, _, last = bounds.partition("-")
+        if first.isdigit():
+            found += range(int(first), int(last or first) + 1, int(step or 1))
+    return found
+
+
+def job_state_entries(answer: Answer) -> list[JobStateEntry]:
+    """jobs/state: each job's id as text with its state; an array's pending tasks one by one,
+    as the daemons expand them (``12_3``); a heterogeneous job's components as ``12+1``."""
+    entries = []
+    for job in answer.items:
+        states = job_state(job)
+        if job.het_job_id:
+            entries.append(JobStateEntry(f"{job.job_id}+{job.job_id - job.het_job_id}", states))
+        elif job.array_task_id is not None:
+            entries.append(JobStateEntry(f"{job.job_id}_{job.array_task_id}", states))
+        elif job.array_task_string:
+            entries += [JobStateEntry(f"{job.job_id}_{task}", states)
+                        for task in _task_ids(job.array_task_string)]  # fmt: skip
+        else:
+            entries.append(JobStateEntry(str(job.job_id), states))
+    return entries
+
+
+def update_results(answer: Answer) -> list[SignalOutcome] | None:
+    """The array tasks an update reached; None (printed null) when it reached no array."""
+    return list(answer.items) or None
+
+
 def requeue_groups(answer: Answer) -> list[list[SignalOutcome]]:
     """jobs/requeue answers a list of results per job asked for."""
     return [[outcome] for outcome in answer.items]
+
+
+def selected_id(outcome: SignalOutcome) -> str:
+    return outcome.selected_id or str(outcome.job_id)
+
+
+def signal_error(outcome: SignalOutcome) -> str:
+    return outcome.error or ("No error" if not outcome.error_number else str(outcome.error_number))
 
 
 def signal_outcomes(answer: Answer) -> list[SignalOutcome]:

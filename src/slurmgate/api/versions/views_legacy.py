@@ -143,6 +143,11 @@ def node_owner(node: Node) -> str | None:
     return node.owner or None
 
 
+def node_tres_used(node: Node) -> str | None:
+    """null for a node with nothing allocated."""
+    return node.tres_used or None
+
+
 def node_reason_set_by_user(node: Node) -> str | None:
     return node.reason_set_by_user or None
 
