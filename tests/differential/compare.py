@@ -194,8 +194,14 @@ class _Walker:
             )
 
 
+def matches(pattern: str, glob: str) -> bool:
+    """Whether a difference's pattern matches a glob, in which ``[]`` (a list's elements) is
+    taken literally: ``$.jobs[].job_resources.nodes.allocation[].sockets*``."""
+    return fnmatch.fnmatchcase(pattern, glob.replace("[]", "[[]]"))
+
+
 def _matches(pattern: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatchcase(pattern, p) for p in patterns)
+    return any(matches(pattern, p) for p in patterns)
 
 
 def is_positional(value: Any) -> bool:

@@ -2,8 +2,12 @@
 
 Every test sends the same requests, with the same user's token, to the cluster's real
 slurmrestd and to one slurmgate started for the session, and compares the answers (pair.py,
-compare.py; what may differ, and why, is in known.py). Without a lab cluster the tests skip,
+compare.py; what may differ, and why, is in known.py). The versions compared are those both
+serve on the lab the tests run in (pair.VERSIONS). Without a lab cluster the tests skip,
 saying why; in CI (``CI=true``) they fail instead.
+
+Jobs the tests submit are cancelled when their module ends, so that the lab's node is free for
+what runs next.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.differential.pair import CancelAtEnd, Daemons, job_request
+from tests.differential.pair import LATEST, CancelAtEnd, Daemons, job_request
 from tests.support.cluster import read_key_file
 from tests.support.lab import Lab, LabGateway, lab_gateway, require_lab, shared_directory
 
@@ -36,15 +40,15 @@ def gateway(lab: Lab) -> Iterator[LabGateway]:
 def connect(lab: Lab, gateway: LabGateway) -> Iterator[Connect]:
     """Clients of both daemons for a lab user; all closed when the session ends."""
     key = read_key_file(lab.jwt_key)
-    made: list[Daemons] = []
+    made: dict[str, Daemons] = {}
 
     def make(user: str) -> Daemons:
-        daemons = Daemons(lab.restd_url, gateway, key, user)
-        made.append(daemons)
-        return daemons
+        if user not in made:
+            made[user] = Daemons(lab.restd_url, gateway, key, user)
+        return made[user]
 
     yield make
-    for daemons in made:
+    for daemons in made.values():
         daemons.close()
 
 
@@ -67,9 +71,9 @@ def workdir() -> Iterator[Path]:
         yield path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def cancel_at_end(alice: Daemons, bob: Daemons) -> Iterator[CancelAtEnd]:
-    """Register a job to cancel, through slurmrestd, when the session ends.
+    """Register a job to cancel, through slurmrestd, when the module ends.
 
     (It asks for the users' clients so that they are closed only after it is done.)
     """
@@ -77,31 +81,23 @@ def cancel_at_end(alice: Daemons, bob: Daemons) -> Iterator[CancelAtEnd]:
     yield lambda owner, job_id: jobs.append((owner, job_id))
     for owner, job_id in jobs:
         try:
-            owner.restd("DELETE", f"/slurm/v0.0.38/job/{job_id}")
+            owner.cancel(job_id)
         except httpx.TransportError:  # slurmrestd is down: the jobs end at their time limit
             break
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def bobs_job(bob: Daemons, workdir: Path, cancel_at_end: CancelAtEnd) -> int:
     """A held job of bob's."""
-    body = job_request(workdir, "differential-bob", hold=True)
-    answer = bob.restd("POST", "/slurm/v0.0.38/job/submit", json=body)
-    assert answer.status == 200, answer
-    job_id: int = answer.body["job_id"]
+    job_id = bob.submit(LATEST, job_request(workdir, "differential-bob", LATEST, hold=True))
     cancel_at_end(bob, job_id)
     return job_id
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def alices_job(alice: Daemons, workdir: Path, cancel_at_end: CancelAtEnd) -> int:
     """A held job of alice's, submitted through slurmrestd."""
-    answer = alice.restd(
-        "POST",
-        "/slurm/v0.0.38/job/submit",
-        json=job_request(workdir, "differential-read", hold=True, comment="read me"),
-    )
-    assert answer.status == 200, answer
-    job_id: int = answer.body["job_id"]
+    request = job_request(workdir, "differential-read", LATEST, hold=True, comment="read me")
+    job_id = alice.submit(LATEST, request)
     cancel_at_end(alice, job_id)
     return job_id

@@ -112,3 +112,10 @@ def test_the_report_has_one_line_per_difference_however_many_elements() -> None:
     gateway = {"jobs": [{"job_id": i, "nice": 1} for i in range(5)]}
     lines = report(compare(daemon, gateway)).splitlines()
     assert lines == ["  $.jobs[job_id=0].nice: slurmrestd 0, slurmgate 1 (and 4 more like it)"]
+
+
+def test_list_brackets_in_patterns_are_literal() -> None:
+    daemon = {"n": [{"name": "a", "s": [{"c": 1}]}]}
+    gateway = {"n": [{"name": "a", "s": [{"c": 2}]}]}
+    assert paths(daemon, gateway, ignore=["$.n[].s[].c"]) == []
+    assert paths(daemon, gateway, ignore=["$.n[].t[].c"]) == ["$.n[name=a].s[0].c"]

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.differential.pair import VERSIONS, Both, Daemons
+from tests.differential.pair import LATEST, VERSIONS, Both, Daemons
 from tests.support.lab import SCRIPT, Lab, slurm_client_env
 
 #: Seconds slurmgate may take to apply a changed PrivateData (mirror.access_interval is 2 s
@@ -66,8 +66,8 @@ def test_each_user_sees_what_slurmrestd_shows_them(
 def test_someone_elses_job_is_refused_alike(
     private_jobs: None, alice: Daemons, bob: Daemons, alices_job: int
 ) -> None:
-    _listings(bob, "v0.0.38")  # the rules are applied
-    both = bob.both("GET", "v0.0.38", f"job/{alices_job}")
+    _listings(bob, LATEST)  # the rules are applied
+    both = bob.both("GET", LATEST, f"job/{alices_job}")
     assert both.restd.body is not None and both.gate.body is not None
     assert both.restd.body["jobs"] == both.gate.body["jobs"] == []
     restd_errors = [e["error_number"] for e in both.restd.body["errors"]]
@@ -79,6 +79,6 @@ def test_an_operator_sees_every_job(
     private_jobs: None, connect: Callable[[str], Daemons], alices_job: int, bobs_job: int
 ) -> None:
     operator = connect("slurm")  # SlurmUser
-    both = _listings(operator, "v0.0.38")
+    both = _listings(operator, LATEST)
     assert _ids(both.gate.body) == _ids(both.restd.body)
     assert {str(alices_job), str(bobs_job)} <= _ids(both.gate.body)

@@ -42,6 +42,19 @@ class Lab:
     node: str
 
 
+def lab_release() -> str:
+    """The release of the lab this process would test, known before any test runs (to choose
+    the API versions a suite collects): "22.05" where no lab.env names another."""
+    try:
+        text = ENV_FILE.read_text()
+    except OSError:
+        return "22.05"
+    for line in text.splitlines():
+        if line.startswith("LAB_RELEASE="):
+            return line.split("=", 1)[1].strip()
+    return "22.05"
+
+
 def require_lab() -> Lab:
     """The running lab cluster, or skip (fail in CI) with the reason."""
     reason = _unavailable()

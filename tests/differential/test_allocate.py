@@ -1,0 +1,71 @@
+"""POST job/allocate (v0.0.41 on): an allocation without a batch script, through both daemons.
+
+Each allocation is cancelled as soon as it is compared: it holds a CPU of the lab's node.
+slurmrestd loses an allocation slurmctld does not grant at once (one scheduling pass later,
+when the node is busy, slurmctld cannot reach the allocating client and kills it,
+"Communication connection failure"): such an attempt is made again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.differential.pair import (
+    VERSIONS,
+    Both,
+    Daemons,
+    Pair,
+    assert_alike,
+    assert_same_job,
+    documented,
+    job_request,
+    response_schema,
+    states_of,
+)
+
+ALLOCATING = [v for v in VERSIONS if documented(v, "POST", "job/allocate")]
+
+
+def _allocation(workdir: Path, version: str) -> dict[str, Any]:
+    request = job_request(workdir, f"differential-allocation-{version}", version)
+    job = {k: v for k, v in request["job"].items() if k != "script"}
+    return {"job": job}
+
+
+@pytest.fixture
+def allocated(alice: Daemons) -> Iterator[list[int]]:
+    """Jobs to cancel when the test ends."""
+    jobs: list[int] = []
+    yield jobs
+    for job_id in jobs:
+        alice.cancel(job_id)
+
+
+def _allocate_both(alice: Daemons, workdir: Path, allocated: list[int], version: str) -> Both:
+    for _attempt in range(3):
+        both = alice.both("POST", version, "job/allocate", _allocation(workdir, version))
+        assert both.restd.status == 200, f"slurmrestd: {both.restd}"
+        allocated.append(both.restd.body["job_id"])
+        assert both.gate.status == 200, alice.explain(both.gate)
+        allocated.append(both.gate.body["job_id"])
+        if states_of(alice.job(both.restd.body["job_id"]))[0] == "RUNNING":
+            return both
+        for job_id in allocated[-2:]:  # slurmrestd lost it: again
+            alice.cancel(job_id)
+    raise AssertionError(f"slurmrestd lost three allocations in a row: {allocated}")
+
+
+@pytest.mark.parametrize("version", ALLOCATING)
+def test_allocation(alice: Daemons, workdir: Path, allocated: list[int], version: str) -> None:
+    both = _allocate_both(alice, workdir, allocated, version)
+    schema = response_schema(version, "POST", "job/allocate")
+    assert_alike(both.request, version, both.restd.body, both.gate.body, schema,
+                 volatile=["$.job_id"])  # fmt: skip
+
+    pair = Pair(both.restd.body["job_id"], both.gate.body["job_id"])
+    assert states_of(alice.job(pair.b))[0] == "RUNNING"
+    assert_same_job(alice, version, pair, after="allocated alike")
