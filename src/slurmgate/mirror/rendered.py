@@ -81,6 +81,9 @@ class RenderCache:
         self.budget = budget
         self._entries: OrderedDict[Hashable, tuple[Hashable, Rendered]] = OrderedDict()
         self._pending: dict[Hashable, tuple[Hashable, asyncio.Future[Rendered]]] = {}
+        #: Answers served from a kept (or a pending) rendering, and answers rendered anew.
+        self.hits = 0
+        self.misses = 0
 
     async def get(
         self,
@@ -94,10 +97,13 @@ class RenderCache:
         entry = self._entries.get(key)
         if entry is not None and entry[0] == stamp:
             self._entries.move_to_end(key)
+            self.hits += 1
             return entry[1]
         pending = self._pending.get(key)
         if pending is not None and pending[0] == stamp:
+            self.hits += 1
             return await asyncio.shield(pending[1])
+        self.misses += 1
         future: asyncio.Future[Rendered] = asyncio.get_running_loop().create_future()
         self._pending[key] = (stamp, future)
         try:
@@ -123,6 +129,10 @@ class RenderCache:
             total -= dropped.size
         if total > self.budget:  # one response larger than the whole budget: not kept
             self._entries.pop(key, None)
+
+    @property
+    def entries(self) -> int:
+        return len(self._entries)
 
     @property
     def size(self) -> int:
