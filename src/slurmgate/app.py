@@ -16,6 +16,7 @@ from slurmgate.api.middleware import build_middleware
 from slurmgate.api.openapi import build_openapi
 from slurmgate.api.ratelimit import build_rate_limiter
 from slurmgate.api.routes import routes
+from slurmgate.api.versions import VERSIONS
 from slurmgate.auth.keys import ensure_key
 from slurmgate.auth.setup import build_auth
 from slurmgate.backends import create_backend
@@ -23,6 +24,7 @@ from slurmgate.backends.base import Backend
 from slurmgate.config import Settings
 from slurmgate.domain.errors import SlurmgateError
 from slurmgate.events.hub import EventHub
+from slurmgate.metrics.gateway import GatewayMetrics
 from slurmgate.mirror import Mirror, RenderCache
 from slurmgate.mirror.service import ServiceIdentity
 
@@ -76,6 +78,8 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> Starlet
     app.state.auth = auth
     app.state.rate_limiter = rate_limiter
     app.state.audit = audit
+    # The gateway's own counters, kept only when /metrics can be read.
+    app.state.metrics = GatewayMetrics(frozenset(VERSIONS)) if settings.metrics.enabled else None
     app.state.responses = RenderCache(settings.mirror.cache_bytes)
     app.state.openapi_bytes = orjson.dumps(build_openapi())
     return app

@@ -36,6 +36,7 @@ from slurmgate.api.network import ClientNetworks
 from slurmgate.api.ratelimit import AddressRateLimitMiddleware
 from slurmgate.config import Settings
 from slurmgate.domain.errors import SlurmgateError
+from slurmgate.metrics.gateway import GatewayMetrics
 
 log = logging.getLogger("slurmgate.api")
 
@@ -193,8 +194,10 @@ class GatewayMiddleware:
         state: dict[str, Any] = scope.setdefault("state", {})
         state["request_id"] = named.decode()
         # An app not made by create_app (a test's) has no log: it still gets request ids.
-        audit: AuditLog | None = getattr(scope["app"].state, "audit", None)
-        if audit is None:
+        app_state = scope["app"].state
+        audit: AuditLog | None = getattr(app_state, "audit", None)
+        metrics: GatewayMetrics | None = getattr(app_state, "metrics", None)
+        if audit is None and metrics is None:
             await self._checked(scope, exchange, head_size, forwarded)
             return
         started = time.time()
@@ -205,7 +208,10 @@ class GatewayMiddleware:
             exchange.status = exchange.status or 500  # Starlette's outermost handler answers 500
             raise
         finally:
-            audit.record(audit_entry(scope, state, started, clock, exchange.status))
+            if audit is not None:
+                audit.record(audit_entry(scope, state, started, clock, exchange.status))
+            if metrics is not None:
+                metrics.observe(scope, exchange.status, time.perf_counter() - clock)
 
     async def _checked(
         self, scope: Scope, exchange: Exchange, head_size: int, forwarded: list[str] | None
@@ -213,6 +219,7 @@ class GatewayMiddleware:
         address, allowed = self._client(scope, forwarded)
         scope["state"]["client_address"] = address
         if not allowed:
+            scope["state"]["refused"] = "network"
             # info, not warning: a scan from outside must not flood the log (audit has it all).
             log.info(
                 "refused %s %s from %s: not in network.allow",

@@ -7,6 +7,7 @@ import gc
 import importlib.util
 import logging
 import os
+import resource
 import signal
 import sys
 from collections.abc import Iterator
@@ -93,6 +94,9 @@ def run(args: argparse.Namespace) -> int:
     from slurmgate.cli.connection import gateway_protocol
 
     def render(error: SlurmgateError, path: str) -> tuple[int, bytes]:
+        # Every refusal of the HTTP server itself is rendered here: count it for the metrics.
+        if app.state.metrics is not None:
+            app.state.metrics.connection_refused(_refusal(error))
         return envelope(error, app.state.backend.info, path)
 
     config = uvicorn.Config(
@@ -114,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
     server = uvicorn.Server(config)
+    _raise_file_limit(settings.limits.max_connections)
     logger.info(
         "slurmgate %s starting: backend=%s listen=%s%s state_dir=%s jwt_key=%s pid=%d",
         __version__,
@@ -177,6 +182,44 @@ def _configure_logging(settings: Settings) -> None:
         root.addHandler(handler)
     root.setLevel(level)
     logger.setLevel(level)
+
+
+def _refusal(error: SlurmgateError) -> str:
+    """The reason label of a refusal by the HTTP server (cli/connection.py)."""
+    from slurmgate.api.errors import HeadersTooLarge, RequestTimeout, ServerBusy
+
+    if isinstance(error, ServerBusy):
+        return "busy"
+    if isinstance(error, RequestTimeout):
+        return "header_timeout"
+    if isinstance(error, HeadersTooLarge):
+        return "headers_too_large"
+    return "not_http"
+
+
+#: Descriptors beyond the connections: listeners, the database, the audit log, jobs' pipes.
+SPARE_FILES = 256
+
+
+def _raise_file_limit(connections: int) -> None:
+    """Raise the soft limit on open files as far as the hard one allows, up to what
+    ``limits.max_connections`` needs (each connection, an event stream's too, is one); say so
+    when even the hard limit is short (LimitNOFILE= in the systemd unit)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + SPARE_FILES
+    if soft >= wanted:
+        return
+    raised = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if raised > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+    if raised < wanted:
+        logger.warning(
+            "open files are limited to %d: fewer than limits.max_connections (%d) plus %d; "
+            "raise the limit (LimitNOFILE=) or lower limits.max_connections",
+            raised,
+            connections,
+            SPARE_FILES,
+        )
 
 
 def _importable(module: str) -> bool:
