@@ -358,7 +358,9 @@ def test_resource_layouts_match_the_documents(name: str) -> None:
     body = layouts(name)
     assert_matches_spec(f"/slurm/{name}/resources/42", body)
     first, second = body["nodes"]
-    assert (first["node"], first["mem_alloc"], first["core_bitmap"]) == ("n1", 1024, "0-3")
+    # The cores as slurmctld's mask of the node's 8 cores, as the daemons print it.
+    assert (first["node"], first["mem_alloc"], first["core_bitmap"]) == ("n1", 1024, "0x0F")
+    assert second["core_bitmap"] == "0x2"
     assert first["gres"] == [{"name": "gpu", "type": "a100", "count": 1, "index": "0"}]
     assert (first["channel"], second["channel"]) == (UNSET, number(3))
 

@@ -219,7 +219,10 @@ def test_host_lists_expand_and_compress(cluster: Cluster, client_for: ClientFact
     names = api.http.post("/util/v0.0.44/hostnames", json={"hostlist": "n[01-03],login"})
     assert names.status_code == 200, names.text
     assert names.json()["hostnames"] == ["n01", "n02", "n03", "login"]
-    back = api.http.post("/util/v0.0.44/hostlist", json={"hostnames": ["n02", "n01", "n03"]})
+    back = api.http.post("/util/v0.0.44/hostlist", json={"hostnames": ["n01", "n02", "n03"]})
     assert back.json()["hostlist"] == "n[01-03]"
+    # In their order, as slurm's hostlist keeps them.
+    back = api.http.post("/util/v0.0.44/hostlist", json={"hostnames": ["n02", "n01", "n03"]})
+    assert back.json()["hostlist"] == "n[02,01,03]"
     bad = api.http.post("/util/v0.0.44/hostnames", json={"hostlist": "n[3-1]"})
     assert bad.status_code == 400

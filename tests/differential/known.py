@@ -425,6 +425,12 @@ ERRORS: tuple[KnownError, ...] = (
         versions="v0.0.4[01]",
     ),
     KnownError(
+        INTENTIONAL,
+        "reconfigure as a user",
+        "slurmgate does not reconfigure slurmctld, whoever asks: 501 (ESLURM_NOT_SUPPORTED), "
+        "where the daemon passes the request on and slurmctld refuses a user",
+    ),
+    KnownError(
         DAEMON_BUG,
         "cancel unknown job",
         "v0.0.40 and v0.0.41 answer a signal to a job that does not exist with 200 and no "

@@ -27,25 +27,37 @@ from tests.differential.pair import (
     legacy,
     response_schema,
 )
+from tests.support.lab import Lab
 
 #: No such job: below MaxJobId, far above the ids a test cluster reaches.
 MISSING_JOB = 60_000_000
 
-Body = Callable[[Path, str], Any]
+
+@dataclass(frozen=True)
+class Context:
+    """What a request body may name."""
+
+    workdir: Path
+    version: str
+    bobs_job: int
+    node: str
+
+
+Body = Callable[[Context], Any]
 
 
 def _submission(**job: object) -> Body:
-    return lambda workdir, version: job_request(workdir, "differential-refused", version, **job)
+    return lambda c: job_request(c.workdir, "differential-refused", c.version, **job)
 
 
-def _no_script(workdir: Path, version: str) -> Any:
-    request = job_request(workdir, "differential-refused", version)
+def _no_script(c: Context) -> Any:
+    request = job_request(c.workdir, "differential-refused", c.version)
     del request["job"]["script"]
     return request
 
 
-def _allocation(workdir: Path, version: str) -> Any:
-    request = job_request(workdir, "differential-refused", version, partition="nosuchpartition")
+def _allocation(c: Context) -> Any:
+    request = job_request(c.workdir, "differential-refused", c.version, partition="nosuchpartition")
     del request["job"]["script"]
     return request
 
@@ -63,9 +75,11 @@ class Case:
     body: Body | None = None
     #: Only in the data_parser versions (v0.0.40 on).
     newer: bool = False
+    #: The node named is the lab's (else: no such node).
+    real_node: bool = False
 
 
-UPDATE: Body = lambda _workdir, _version: {"comment": "not yours"}  # noqa: E731
+UPDATE: Body = lambda _c: {"comment": "not yours"}  # noqa: E731
 
 CASES = (
     Case("unknown job", "GET", "job/{job_id}", 404),
@@ -93,9 +107,28 @@ CASES = (
         body=_submission(nice="very"),
         newer=True,
     ),
-    Case("signal without a filter", "DELETE", "jobs", 400, body=lambda _w, _v: {}, newer=True),
+    Case("signal without a filter", "DELETE", "jobs", 400, body=lambda _c: {}, newer=True),
     Case("allocation in an unknown partition", "POST", "job/allocate", 400, body=_allocation),
     Case("malformed job ids", "GET", "jobs/state", 422, {"job_id": "12,x"}, newer=True),
+    Case("update a node as a user", "POST", "node/{node_name}", 403, body=UPDATE, real_node=True),
+    Case(
+        "update nodes as a user",
+        "POST",
+        "nodes",
+        403,
+        body=lambda c: {"comment": "not yours", "name": [c.node]},
+    ),
+    Case("remove a node as a user", "DELETE", "node/{node_name}", 403, real_node=True),
+    Case("reconfigure as a user", "GET", "reconfigure", 501),
+    Case("requeue someone else's job", "GET", "job/{job_id}/requeue", 403, bobs=True),
+    Case(
+        "requeue someone else's jobs",
+        "POST",
+        "jobs/requeue",
+        403,
+        body=lambda c: {"jobs": [str(c.bobs_job)]},
+    ),
+    Case("layout of someone else's job", "GET", "resources/{job_id}", 403, bobs=True),
 )
 
 
@@ -125,27 +158,31 @@ def reported(body: Any) -> list[tuple[int | None, str]]:
     return found
 
 
-def _send(daemons: Daemons, version: str, case: Case, tail: str, workdir: Path) -> Both:
-    body = case.body(workdir, version) if case.body else None
-    return daemons.both(case.method, version, tail, body, case.params)
+def _send(daemons: Daemons, case: Case, tail: str, context: Context) -> Both:
+    body = case.body(context) if case.body else None
+    return daemons.both(case.method, context.version, tail, body, case.params)
 
 
 @pytest.mark.parametrize(("version", "case"), _params())
-def test_error(alice: Daemons, bobs_job: int, workdir: Path, version: str, case: Case) -> None:
+def test_error(
+    alice: Daemons, lab: Lab, bobs_job: int, workdir: Path, version: str, case: Case
+) -> None:
     tail = case.template.format(
         job_id=bobs_job if case.bobs else MISSING_JOB,
-        node_name="nosuchnode",
+        node_name=lab.node if case.real_node else "nosuchnode",
         partition_name="nosuchpartition",
         reservation_name="nosuchreservation",
     )
-    both = _send(alice, version, case, tail, workdir)
+    context = Context(workdir, version, bobs_job, lab.node)
+    both = _send(alice, case, tail, context)
     assert both.gate.status == case.status, alice.explain(both.gate)
 
     theirs = reported(both.restd.body)
     if theirs and theirs[0][0] == 0 and legacy(version) and version != "v0.0.38":
         # v0.0.36 prints {"error": "<function>: <message>", "error_code": 0} for some
         # failures: the error Slurm gave is the one v0.0.38 prints.
-        theirs = reported(_send(alice, "v0.0.38", case, tail, workdir).restd.body)
+        older = Context(workdir, "v0.0.38", bobs_job, lab.node)
+        theirs = reported(_send(alice, case, tail, older).restd.body)
     (ours,) = reported(both.gate.body)
     if theirs[:1] != [ours]:
         assert error_explained(case.name, version, RELEASE, theirs), (

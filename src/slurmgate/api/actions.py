@@ -7,13 +7,16 @@ as the requesting user, and tells the mirror what it changed.
 
 from __future__ import annotations
 
+import re
 import signal as _signal
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from slurmgate.api.endpoints import begin, job_id, ok, touched
+from slurmgate.api.errors import http_status
 from slurmgate.api.requests import authenticated, json_body
+from slurmgate.api.responses import JSONResponse
 from slurmgate.api.versions import VERSIONS, Version
 from slurmgate.backends.base import Backend, Capability
 from slurmgate.domain import (
@@ -22,11 +25,10 @@ from slurmgate.domain import (
     NotFound,
     NotSupported,
     RequeueOptions,
-    SignalOutcome,
     SlurmgateError,
 )
 from slurmgate.domain import slurm_errno as errno
-from slurmgate.domain.hostlist import compress, expand
+from slurmgate.domain.hostlist import expand
 
 _WHAT = {
     Capability.SIGNAL_MANY: "signalling jobs chosen by filters",
@@ -108,7 +110,8 @@ async def job_requeue(request: Request) -> Response:
         await backend.requeue_job(principal, number, options)
     finally:
         _wrote(request)
-    return ok(version.answer("job_requeue", backend.info, items=[SignalOutcome(number)]))
+    # No per-task results: as slurmctld answers a requeue of a job that is no array.
+    return ok(version.answer("job_requeue", backend.info))
 
 
 _REQUEUE_FLAGS = {"incomplete": "incomplete", "hold": "hold", "specialexit": "special_exit"}
@@ -125,26 +128,25 @@ async def jobs_requeue(request: Request) -> Response:
     if not isinstance(flags, list) or unknown:
         raise InvalidRequest(f"Unknown requeue flags {unknown}", source="#/flags/")
     options = RequeueOptions(**{_REQUEUE_FLAGS[str(f).lower()]: True for f in flags})
-    outcomes = []
+    numbers = [_job_number(text, f"#/jobs/{i}/") for i, text in enumerate(body["jobs"])]
+    touched(request, *numbers)
+    refusals: list[SlurmgateError] = []
     try:
-        for index, text in enumerate(body["jobs"]):
-            number = _job_number(text, f"#/jobs/{index}/")
+        for number in numbers:
             try:
                 await backend.requeue_job(principal, number, options)
             except (NotSupported, BackendUnavailable):
                 raise
-            except SlurmgateError as exc:  # each job's refusal is its own status entry
-                outcomes.append(
-                    SignalOutcome(
-                        number, error_number=exc.error_number, description=exc.description
-                    )
-                )
-            else:
-                outcomes.append(SignalOutcome(number))
+            except SlurmgateError as exc:  # as the daemon: each refusal is an error, and on
+                refusals.append(exc)
     finally:
         _wrote(request)
-    touched(request, *(o.job_id for o in outcomes))
-    return ok(version.answer("jobs_requeue", backend.info, items=outcomes))
+    # No per-task results (slurmctld gives them for arrays only); the status of the first
+    # refusal, if any.
+    answer = version.answer("jobs_requeue", backend.info, errors=refusals)
+    if refusals:
+        return JSONResponse(answer, status_code=http_status(refusals[0]))
+    return ok(answer)
 
 
 def _job_number(text: object, path: str) -> int:
@@ -234,9 +236,12 @@ async def hostnames(request: Request) -> Response:
     """POST util/{v}/hostnames: a hostlist expression -> the host names it names."""
     version, _, backend = await begin(request, "hostnames")
     body = await json_body(request)
-    if not isinstance(body, dict) or not isinstance(body.get("hostlist"), str):
+    given = body.get("hostlist") if isinstance(body, dict) else None
+    if isinstance(given, list) and all(isinstance(item, str) for item in given):
+        given = ",".join(given)  # a hostlist_string may be given as a list, as the daemon reads it
+    if not isinstance(given, str):
         raise InvalidRequest('A hostlist expression is required in "hostlist"', source="#/")
-    names = expand(body["hostlist"])
+    names = expand(given)
     return ok(version.answer("hostnames", backend.info, extra={"hostnames": names}))
 
 
@@ -249,4 +254,40 @@ async def hostlist(request: Request) -> Response:
         names = [n for n in names.split(",") if n]
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise InvalidRequest('A list of host names is required in "hostnames"', source="#/")
-    return ok(version.answer("hostlist", backend.info, extra={"hostlist": compress(names)}))
+    return ok(version.answer("hostlist", backend.info, extra={"hostlist": ranged(names)}))
+
+
+_NUMBERED = re.compile(r"(.*?)([0-9]+)")
+
+
+def ranged(names: list[str]) -> str:
+    """``names`` as one hostlist expression, in their order, as slurm's hostlist_ranged_string
+    gives it (neither sorted nor deduplicated, unlike hostlist.compress): neighbours sharing a
+    prefix share brackets, consecutive numbers of one width make a range."""
+    groups: list[tuple[str, list[list[str]] | None]] = []  # (prefix, [[first, last], ...])
+    for name in filter(None, names):
+        match = _NUMBERED.fullmatch(name)
+        if match is None:
+            groups.append((name, None))
+            continue
+        prefix, digits = match.groups()
+        ranges = groups[-1][1] if groups and groups[-1][0] == prefix else None
+        if ranges is None:
+            groups.append((prefix, [[digits, digits]]))
+            continue
+        last = ranges[-1][1]
+        unpadded = not digits.startswith("0") and not last.startswith("0")
+        if int(digits) == int(last) + 1 and (len(digits) == len(last) or unpadded):
+            ranges[-1][1] = digits
+        else:
+            ranges.append([digits, digits])
+    printed = []
+    for prefix, found in groups:
+        if found is None:
+            printed.append(prefix)
+        elif len(found) == 1 and found[0][0] == found[0][1]:
+            printed.append(prefix + found[0][0])
+        else:
+            inside = ",".join(a if a == b else f"{a}-{b}" for a, b in found)
+            printed.append(f"{prefix}[{inside}]")
+    return ",".join(printed)

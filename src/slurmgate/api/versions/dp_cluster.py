@@ -172,8 +172,8 @@ RECORDS_44: dict[str, Record] = {
         "nodes:[@node_resource_layout]=~resource_layouts", required=("nodes",)
     ),
     "node_resource_layout": record(
-        "node:s sockets_per_node:i32 cores_per_socket:i32 mem_alloc:i64=memory core_bitmap:s"
-        " channel:u32n gres:[@node_gres_layout]",
+        "node:s sockets_per_node:i32 cores_per_socket:i32 mem_alloc:i64=memory"
+        " core_bitmap:s=~core_mask channel:u32n gres:[@node_gres_layout]",
         required=("node",),
     ),
     "node_gres_layout": record("name:s type:s count:i64 index:s", required=("name",)),

@@ -22,4 +22,8 @@ SPEC: VersionSpec = V0043.evolve(
         "hostlist": "openapi_hostlist_req_resp",
     },
     requests={"hostnames": "openapi_hostlist_req_resp", "hostlist": "openapi_hostnames_req_resp"},
+    # The host list utilities are the daemon's util plugin (/util/{version}/...).
+    plugins={op: ("openapi/util", "Slurm OpenAPI util") for op in ("hostnames", "hostlist")},
+    # A failed layout prints its (empty) list of nodes.
+    failure_records=V0043.failure_records | {"resources"},
 )

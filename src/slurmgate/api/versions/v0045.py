@@ -21,4 +21,5 @@ SPEC: VersionSpec = V0044.evolve(
         "jobs_requeue": "openapi_jobs_requeue_resp",
     },
     requests={"jobs_requeue": "openapi_jobs_requeue_query"},
+    failure_records=V0044.failure_records | {"job_requeue", "jobs_requeue"},
 )

@@ -96,6 +96,8 @@ class VersionSpec:
     #: Where an accepted submission's notice (a held job) goes: "errors", as slurmrestd 22.05
     #: put it beside a 200, or "warnings", as data_parser versions do.
     submission_notices: str = "errors"
+    #: Operations another plugin of the daemon answers: operation -> (its type, its name).
+    plugins: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     #: The views its tables may name (views.py).
     views: Views = field(default_factory=lambda: LEGACY)
 
@@ -134,7 +136,7 @@ class Version:
         self._compiler = Compiler(spec.records, spec.views)
         self._renders: dict[str, Render] = {}
         self._items: dict[str, Render] = {}
-        self._metas: dict[ClusterInfo, Meta] = {}
+        self._metas: dict[tuple[ClusterInfo, str], Meta] = {}
 
     # -- what the OpenAPI document needs ---------------------------------------------------
 
@@ -149,13 +151,19 @@ class Version:
 
     # -- rendering -------------------------------------------------------------------------
 
-    def meta(self, info: ClusterInfo) -> Meta:
-        found = self._metas.get(info)
+    def meta(self, info: ClusterInfo, operation: str = "") -> Meta:
+        """The ``meta`` block of an answer of ``operation`` (the version's plugin, or the one
+        the version names for that operation)."""
+        plugin_type, plugin_name = self.spec.plugins.get(
+            operation, (self.spec.plugin_type or f"openapi/{self.name}", self.spec.plugin_name)
+        )
+        key = (info, plugin_type)
+        found = self._metas.get(key)
         if found is None:
             major, minor, micro = info.slurm_version
-            found = self._metas[info] = Meta(
-                plugin_type=self.spec.plugin_type or f"openapi/{self.name}",
-                plugin_name=self.spec.plugin_name,
+            found = self._metas[key] = Meta(
+                plugin_type=plugin_type,
+                plugin_name=plugin_name,
                 data_parser=self.spec.data_parser,
                 accounting_storage="",
                 major=major,
@@ -167,8 +175,11 @@ class Version:
             )
         return found
 
-    def answer(self, operation: str, info: ClusterInfo, **fields: Any) -> dict[str, Any]:
-        """The answer of ``operation`` (the envelope and what ``fields`` give of an Answer)."""
+    def answer(
+        self, operation: str, info: ClusterInfo, *, plugin_of: str = "", **fields: Any
+    ) -> dict[str, Any]:
+        """The answer of ``operation`` (the envelope and what ``fields`` give of an Answer);
+        its meta names the plugin that answers ``plugin_of`` (default: ``operation``)."""
         render = self._renders.get(operation)
         if render is None:
             items = ITEM_MODELS.get(operation)
@@ -176,7 +187,8 @@ class Version:
             render = self._renders[operation] = self._compiler.render(
                 self.spec.responses[operation], Answer, hints
             )
-        result: dict[str, Any] = render(Answer(self.meta(info), **fields))
+        meta = self.meta(info, plugin_of or operation)
+        result: dict[str, Any] = render(Answer(meta, **fields))
         return result
 
     def item(self, operation: str) -> Render:
@@ -258,8 +270,8 @@ class Version:
         v0.0.40 on, the times its document requires), and of the changes the version names,
         with their own answer, as the daemons print them."""
         failed = self.failure_record(operation)
-        return self.answer(operation if failed != self.spec.responses["errors"] else "errors",
-                           info, errors=errors)  # fmt: skip
+        printed = operation if failed != self.spec.responses["errors"] else "errors"
+        return self.answer(printed, info, plugin_of=operation, errors=errors)
 
     def failure_record(self, operation: str) -> str:
         """The record a failure of ``operation`` prints (the envelope alone for most)."""

@@ -338,6 +338,18 @@ def tres_amount(tres: TresValue) -> float:
 # -- resource layouts ------------------------------------------------------------------------
 
 
+def core_mask(layout: NodeResourceLayout) -> str:
+    """The allocated cores ("0-3,8") as slurmctld's hexadecimal mask of the node's cores
+    ("0x10F"), one digit per four cores."""
+    mask = 0
+    for part in filter(None, layout.core_bitmap.split(",")):
+        first, _, last = part.partition("-")
+        for core in range(int(first), int(last or first) + 1):
+            mask |= 1 << core
+    digits = max(1, -(-(layout.sockets_per_node * layout.cores_per_socket) // 4))
+    return f"0x{mask:0{digits}X}"
+
+
 def resource_layouts(answer: Answer) -> list[NodeResourceLayout]:
     """resources/{job_id}: the HTTP layer passes the job's nodes as the answer's items."""
     layouts: list[NodeResourceLayout] = list(answer.items)
