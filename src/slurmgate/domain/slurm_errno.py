@@ -1,7 +1,7 @@
 """Slurm error numbers used by slurmgate, with the names slurmrestd shows (slurm_errno.h, 22.05).
 
-Numbers are never reused between releases; the few marked "24.05+" exist only from that release
-on (the embedded cluster answers with them where a 24.05 slurmctld would).
+Numbers are never reused between releases; the few marked "24.05+" (or "23.11+") exist only
+from that release on (the embedded cluster answers with them where such a daemon would).
 """
 
 from __future__ import annotations
@@ -51,6 +51,12 @@ ESLURM_INVALID_NICE = 2123
 ESLURM_ENVIRONMENT_MISSING = 2127
 ESLURM_JOB_SIGNAL_FAILED = 2172  # 24.05+
 ESLURM_SIGNAL_JOBS_INVALID = 2173  # 24.05+
+ESLURM_DB_CONNECTION = 7000
+ESLURM_JOBS_RUNNING_ON_ASSOC = 7001
+ESLURM_ONE_CHANGE = 7003
+ESLURM_BAD_NAME = 7004
+ESLURM_NO_REMOVE_DEFAULT_ACCOUNT = 7009
+ESLURM_NO_REMOVE_DEFAULT_QOS = 7011  # 23.11+
 ESLURM_REST_INVALID_QUERY = 9000
 ESLURM_REST_FAIL_PARSING = 9001
 ESLURM_REST_INVALID_JOBS_DESC = 9002
