@@ -88,6 +88,98 @@ class ReservationConfig(_Strict):
     flags: list[str] = []
 
 
+_TRES_ITEM = re.compile(r"^[a-z]+(/[A-Za-z0-9_.:-]+)?=(-1|\d+)[KMGTP]?$")
+
+
+def _tres_limit(value: str) -> str:
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        if not _TRES_ITEM.match(item):
+            raise ValueError(
+                f"{item!r} is not a TRES limit (write e.g. 'cpu=8,mem=16G,gres/gpu=1')"
+            )
+    return value
+
+
+#: TRES amounts as sacctmgr takes them: "cpu=8,mem=16G,node=2,gres/gpu=1".
+TresLimit = Annotated[str, AfterValidator(_tres_limit)]
+_USER = re.compile(r"^[^\s,:/=]+$")
+
+
+def _user_name(value: str) -> str:
+    if not _USER.match(value):
+        raise ValueError(f"{value!r} is not a user name")
+    return value
+
+
+UserName = Annotated[str, AfterValidator(_user_name)]
+
+
+class _AssociationLimits(_Strict):
+    """Limits an association may carry (sacctmgr's names); None: not set."""
+
+    #: Fairshare (shares) of the association.
+    fairshare: int = Field(default=1, ge=0)
+    #: MaxJobs: running jobs per user.
+    max_jobs: int | None = Field(default=None, ge=0)
+    #: MaxSubmitJobs: pending and running jobs per user.
+    max_submit_jobs: int | None = Field(default=None, ge=0)
+    #: MaxWallDurationPerJob, minutes.
+    max_wall: int | None = Field(default=None, ge=0)
+    #: GrpJobs and GrpSubmitJobs: the association and those below it together.
+    grp_jobs: int | None = Field(default=None, ge=0)
+    grp_submit_jobs: int | None = Field(default=None, ge=0)
+    #: MaxTRES (per job) and GrpTRES, e.g. "cpu=8,mem=16G".
+    max_tres_per_job: TresLimit = ""
+    grp_tres: TresLimit = ""
+    #: QOS the association may use; empty: its parent's. The first is the default unless
+    #: default_qos says otherwise.
+    qos: list[SlurmName] = []
+    default_qos: str = ""
+
+
+class AccountConfig(_AssociationLimits):
+    """An account of the embedded cluster's accounting (``sacctmgr add account``)."""
+
+    name: SlurmName
+    description: str = ""
+    organization: str = ""
+    #: The parent account: accounts form a tree under "root".
+    parent: SlurmName = "root"
+
+
+class UserConfig(_AssociationLimits):
+    """A user and its associations (``sacctmgr add user name=... account=...``)."""
+
+    name: UserName
+    #: Accounts the user may charge; empty: local.default_account.
+    accounts: list[SlurmName] = []
+    #: Empty: the first of ``accounts``.
+    default_account: str = ""
+    admin_level: Literal["None", "Operator", "Administrator"] = "None"
+
+
+class QosConfig(_Strict):
+    """A quality of service (``sacctmgr add qos``). Shown and applied at submission; its
+    limits and priority are not enforced (priority/basic, AccountingStorageEnforce=associations)."""
+
+    name: SlurmName
+    description: str = ""
+    priority: int = Field(default=0, ge=0)
+    #: Slurm's QOS flags: "DenyOnLimit", "NoReserve", "PartitionTimeLimit", ...
+    flags: list[str] = []
+    usage_factor: float = Field(default=1.0, ge=0)
+    #: MaxWall, minutes.
+    max_wall: int | None = Field(default=None, ge=0)
+    max_jobs_per_user: int | None = Field(default=None, ge=0)
+    max_submit_jobs_per_user: int | None = Field(default=None, ge=0)
+    max_tres_per_job: TresLimit = ""
+    max_tres_per_user: TresLimit = ""
+    grp_tres: TresLimit = ""
+    #: QOS this one may preempt.
+    preempt: list[SlurmName] = []
+    preempt_mode: Literal["", "off", "cancel", "requeue", "suspend"] = ""
+
+
 class LocalSettings(_Strict):
     """The embedded single-machine cluster (backend ``local``)."""
 
@@ -114,6 +206,79 @@ class LocalSettings(_Strict):
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
     #: Whether a job that does not say may be requeued (slurm.conf's JobRequeue, 1 by default).
     job_requeue: bool = True
+    #: Accounting: accounts (under "root", which always exists), users with their
+    #: associations, QOS (besides "normal", which always exists). They seed the database at
+    #: each start; administrators change them through the API.
+    accounts: list[AccountConfig] = []
+    users: list[UserConfig] = []
+    qos: list[QosConfig] = []
+    #: The account of users with no association of their own (auto_associate).
+    default_account: SlurmName = "root"
+    #: The QOS of jobs whose association names none.
+    default_qos: SlurmName = "normal"
+    #: A user with no association gets one with default_account at their first submission;
+    #: off, such a user is refused, as slurmctld with AccountingStorageEnforce=associations.
+    auto_associate: bool = True
+    #: Seconds accounting records of finished jobs are kept (slurmdbd's PurgeJobAfter);
+    #: None: for good.
+    accounting_retention: int | None = Field(default=None, ge=60)
+
+    @model_validator(mode="after")
+    def _accounting_consistent(self) -> LocalSettings:
+        accounts = {"root"} | {a.name for a in self.accounts}
+        qos = {"normal"} | {q.name for q in self.qos}
+        for account in self.accounts:
+            if account.parent not in accounts or account.parent == account.name:
+                raise ValueError(f"account {account.name}: no parent account {account.parent!r}")
+        users = [u.name for u in self.users]
+        repeated = sorted({u for u in users if users.count(u) > 1})
+        if repeated:
+            raise ValueError(f"users: {', '.join(repeated)} declared more than once")
+        if self.default_account not in accounts:
+            raise ValueError(f"default_account {self.default_account!r} is not an account")
+        if self.default_qos not in qos:
+            raise ValueError(f"default_qos {self.default_qos!r} is not a QOS")
+        for owner, limits in [(f"account {a.name}", a) for a in self.accounts] + [
+            (f"user {u.name}", u) for u in self.users
+        ]:
+            unknown = sorted(
+                {*limits.qos, *([limits.default_qos] if limits.default_qos else [])} - qos
+            )
+            if unknown:
+                raise ValueError(f"{owner}: unknown QOS {', '.join(unknown)}")
+        for user in self.users:
+            unknown = sorted(set(user.accounts) - accounts)
+            if unknown:
+                raise ValueError(f"user {user.name}: unknown account {', '.join(unknown)}")
+            if user.default_account and user.default_account not in (
+                user.accounts or [self.default_account]
+            ):
+                raise ValueError(
+                    f"user {user.name}: default_account {user.default_account!r} is not one "
+                    "of its accounts"
+                )
+        for entry in self.qos:
+            unknown = sorted(set(entry.preempt) - qos)
+            if unknown:
+                raise ValueError(f"qos {entry.name}: unknown QOS {', '.join(unknown)}")
+        return self
+
+
+class AccountingSettings(_Strict):
+    """Accounting answers shared between callers (history queries reach slurmdbd's database)."""
+
+    #: Seconds an answer is shared by identical queries of users who may see the same rows;
+    #: 0: every query goes to the backend.
+    cache_seconds: float = Field(default=5.0, ge=0, le=3600)
+    #: Seconds a finished job's record is kept for ``job/{id}`` (it does not change, but for a
+    #: requeue); 0: not kept.
+    finished_seconds: float = Field(default=3600.0, ge=0)
+    #: Finished jobs' records kept at most (least recently used first out).
+    finished_jobs: int = Field(default=20_000, ge=0)
+    #: Records held at most by shared answers; an answer larger than a tenth of it is not kept.
+    max_records: int = Field(default=200_000, ge=0)
+    #: Seconds between loads of the accounting daemon's PrivateData and operators.
+    rules_interval: float = Field(default=60.0, gt=0)
 
 
 class SlurmSettings(_Strict):
@@ -392,6 +557,7 @@ class Settings(BaseSettings):
     events: EventSettings = EventSettings()
     output: OutputSettings = OutputSettings()
     metrics: MetricsSettings = MetricsSettings()
+    accounting: AccountingSettings = AccountingSettings()
     local: LocalSettings = LocalSettings()
     slurm: SlurmSettings = SlurmSettings()
 
