@@ -43,16 +43,37 @@ COMPLETING = "COMPLETING"
 _ACTIVE = (JobState.RUNNING, JobState.SUSPENDED)
 
 
-def job_changes(before: JobView | None, now: JobView, *, split_task: bool = False) -> list[str]:
-    """The steps from ``before`` (None: a record new to the mirror) to ``now``.
+#: One step of a job's life: its event type, and the job as that step left it.
+Step = tuple[str, JobView]
+
+
+def _as_submitted(job: JobView) -> JobView:
+    """The job as it was when submitted, for a job first seen further on."""
+    if job.state is JobState.PENDING:
+        return job
+    return job._replace(state=JobState.PENDING, flags=(), reason="None", exit_status=None,
+                        nodes="", start_time=0, end_time=0)  # fmt: skip
+
+
+def _as_started(job: JobView) -> JobView:
+    """The job as it was when it started, for a job first seen ended."""
+    if job.state in _ACTIVE:
+        return job
+    return job._replace(state=JobState.RUNNING, flags=(), reason="None", exit_status=None,
+                        end_time=0)  # fmt: skip
+
+
+def job_changes(before: JobView | None, now: JobView, *, split_task: bool = False) -> list[Step]:
+    """The steps from ``before`` (None: a record new to the mirror) to ``now``; a step the
+    loads did not see shows the job as that step left it (a started job RUNNING).
 
     ``split_task``: a new record that is an array task split off an array the mirror already
     showed pending, as slurmctld splits one when it starts: not a submission.
     """
-    found: list[str] = []
+    found: list[Step] = []
     if before is None:
         if not split_task:
-            found.append("submitted")
+            found.append(("submitted", _as_submitted(now)))
         requeued = False
     else:
         # Back in the queue: slurmctld counts each requeue in restart_count.
@@ -60,7 +81,7 @@ def job_changes(before: JobView | None, now: JobView, *, split_task: bool = Fals
             before.state is not JobState.PENDING and now.state is JobState.PENDING
         )
         if requeued:
-            found.append("requeued")
+            found.append(("requeued", now))
     # What the job was before this load's steps; a requeued job starts its life over.
     was = None if before is None or requeued else before
     if now.state is JobState.PENDING:
@@ -69,34 +90,34 @@ def job_changes(before: JobView | None, now: JobView, *, split_task: bool = Fals
     if was is None or was.state is JobState.PENDING:
         # A job that ended without ever running (cancelled while pending) holds no nodes.
         if now.state in _ACTIVE or now.nodes:
-            found.append("started")
+            found.append(("started", _as_started(now)))
     if now.state is JobState.SUSPENDED and (was is None or was.state is not JobState.SUSPENDED):
-        found.append("suspended")
+        found.append(("suspended", now))
     elif now.state is JobState.RUNNING and was is not None and was.state is JobState.SUSPENDED:
-        found.append("resumed")
+        found.append(("resumed", now))
     if now.state.is_finished:
         _ended(was, now, found)
     return found
 
 
-def _pending(was: JobView | None, now: JobView, found: list[str]) -> None:
+def _pending(was: JobView | None, now: JobView, found: list[Step]) -> None:
     held_before = was is not None and was.held
     if now.held and not held_before:
-        found.append("held")
+        found.append(("held", now))
     elif held_before and not now.held:
-        found.append("released")
+        found.append(("released", now))
     elif was is not None and was.reason != now.reason and not now.held:
-        found.append("pending_reason")
+        found.append(("pending_reason", now))
 
 
-def _ended(was: JobView | None, now: JobView, found: list[str]) -> None:
+def _ended(was: JobView | None, now: JobView, found: list[Step]) -> None:
     completing = COMPLETING in now.flags
     if was is None or not was.state.is_finished:
-        found.append("completing" if completing else END[now.state])
+        found.append(("completing", now) if completing else (END[now.state], now))
     elif COMPLETING in was.flags and not completing:
-        found.append(END[now.state])
+        found.append((END[now.state], now))
     elif was.state is not now.state:
-        found.append(END[now.state])
+        found.append((END[now.state], now))
 
 
 def node_change(before: NodeView | None, now: NodeView | None) -> str | None:

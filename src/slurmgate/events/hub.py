@@ -253,8 +253,10 @@ class EventHub:
             if before is None and view.array_job_id not in (0, view.job_id):
                 leader = before_all.get(view.array_job_id)
                 split = leader is not None and bool(leader.array_tasks)
-            for kind in job_changes(before, view, split_task=split):
-                found.append(self._job_event(f"job.{kind}", view, before, seen))
+            previous = before
+            for kind, step in job_changes(before, view, split_task=split):
+                found.append(self._job_event(f"job.{kind}", step, previous, seen))
+                previous = step
         self._jobs = now_all
         return found
 

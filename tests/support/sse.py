@@ -1,0 +1,145 @@
+"""A Server-Sent Events client for tests: an httpx stream read by a thread, frame by frame."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+EVENTS = "/slurmgate/v1/events"
+
+
+@dataclass
+class Frame:
+    """One SSE frame: an event (``event`` set) or comments alone (a heartbeat)."""
+
+    id: str | None = None
+    event: str = ""
+    data: str = ""
+    retry: int | None = None
+    comments: list[str] = field(default_factory=list)
+
+    @property
+    def json(self) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self.data)
+        return value
+
+    @property
+    def job_id(self) -> int | None:
+        return self.json.get("job_id") if self.event.startswith("job.") else None
+
+
+class EventStream:
+    """``GET /slurmgate/v1/events`` held open; frames are queued as they arrive."""
+
+    def __init__(
+        self,
+        base_url: str,
+        headers: dict[str, str],
+        params: dict[str, str] | None = None,
+        last_event_id: str | None = None,
+    ) -> None:
+        extra = {"Last-Event-ID": last_event_id} if last_event_id else {}
+        self._client = httpx.Client(base_url=base_url, timeout=httpx.Timeout(30.0, read=None))
+        self._context = self._client.stream(
+            "GET", EVENTS, headers={**headers, **extra}, params=params
+        )
+        self.response = self._context.__enter__()
+        self._frames: queue.Queue[Frame | None] = queue.Queue()
+        #: Every frame taken so far, in order.
+        self.seen: list[Frame] = []
+        self.ended = False
+        if self.response.status_code == 200:
+            threading.Thread(target=self._read, daemon=True).start()
+        else:
+            self.response.read()
+
+    def _read(self) -> None:
+        frame = Frame()
+        started = False
+        try:
+            for line in self.response.iter_lines():
+                if line == "":
+                    if started:
+                        self._frames.put(frame)
+                    frame, started = Frame(), False
+                    continue
+                started = True
+                if line.startswith(":"):
+                    frame.comments.append(line[1:].strip())
+                    continue
+                name, _, value = line.partition(":")
+                value = value.removeprefix(" ")
+                if name == "id":
+                    frame.id = value
+                elif name == "event":
+                    frame.event = value
+                elif name == "data":
+                    frame.data = f"{frame.data}\n{value}" if frame.data else value
+                elif name == "retry":
+                    frame.retry = int(value)
+        except (httpx.HTTPError, RuntimeError):
+            pass
+        finally:
+            self._frames.put(None)
+
+    def next(self, timeout: float = 30.0) -> Frame | None:
+        """The next frame, None once the stream ended; AssertionError after ``timeout``."""
+        if self.ended:
+            return None
+        try:
+            frame = self._frames.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no frame within {timeout}s; seen: {self.summary()}") from None
+        if frame is None:
+            self.ended = True
+            return None
+        self.seen.append(frame)
+        return frame
+
+    def wait_for(self, wanted: Callable[[Frame], bool], timeout: float = 30.0) -> Frame:
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no such frame within {timeout}s; seen: {self.summary()}")
+            frame = self.next(left)
+            if frame is None:
+                raise AssertionError(f"the stream ended first; seen: {self.summary()}")
+            if wanted(frame):
+                return frame
+
+    def opened(self) -> Frame:
+        return self.wait_for(lambda f: f.event == "stream.opened", 15.0)
+
+    def job_events(self, job_id: int) -> list[Frame]:
+        return [f for f in self.seen if f.job_id == job_id]
+
+    def summary(self) -> str:
+        return ", ".join(f.event or ":" + ";".join(f.comments) for f in self.seen[-30:])
+
+    def close(self) -> None:
+        self._context.__exit__(None, None, None)
+        self._client.close()
+
+    def __enter__(self) -> EventStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def types_of(frames: list[Frame]) -> list[str]:
+    return [frame.event for frame in frames]
+
+
+def in_order(found: list[str], wanted: list[str]) -> bool:
+    """Whether ``wanted`` appears in ``found`` in this order (other types may come between)."""
+    position = iter(found)
+    return all(kind in position for kind in wanted)
