@@ -118,6 +118,15 @@ def _infinite(value: object) -> bool:
     return isinstance(value, float) and math.isinf(value)
 
 
+def _placeholder(d: Difference) -> bool:
+    """An infinite number object printed as set to 2^64 where slurmgate prints it infinite."""
+    if d.pattern.endswith(".set"):
+        return d.daemon is True and d.gateway is False
+    if d.pattern.endswith(".infinite"):
+        return d.daemon is False and d.gateway is True
+    return d.daemon == 2.0**64 and d.gateway == 0
+
+
 DATA_PARSER = "v0.0.4[0-5]"
 
 KNOWN: tuple[Known, ...] = (
@@ -154,8 +163,8 @@ KNOWN: tuple[Known, ...] = (
         "infinite, as the object allows and 24.11 prints it",
         lambda d: (
             (
-                matches(d.pattern, "$.shares.shares[].*")
-                and (d.daemon == 2.0**64 or (d.pattern.endswith((".set", ".infinite"))))
+                at("$.shares.shares[].fairshare.*", "$.shares.shares[].*usage*.*")(d)
+                and _placeholder(d)
             )
             or (
                 d.pattern == "$.warnings[]"
@@ -221,18 +230,6 @@ KNOWN: tuple[Known, ...] = (
     ),
     Known(
         MODEL_GAP,
-        "held submission's notice",
-        "the slurm backend does not read the return code slurmctld gives an accepted job "
-        "(ESLURM_JOB_HELD for a held one) into SubmitResult.error_number and .error: no "
-        "warnings, and v0.0.40/41's result.error_code 0",
-        lambda d: (
-            (d.pattern == "$.warnings[]" and d.gateway is MISSING and "held" in str(d.daemon))
-            or (d.pattern in ("$.result.error_code", "$.result.error") and not d.gateway)
-        ),
-        versions=DATA_PARSER,
-    ),
-    Known(
-        MODEL_GAP,
         "a job's unset task count",
         "slurmctld holds no task count (NO_VAL) for some jobs that never started, printed "
         "null (unset from v0.0.40 on); the slurm backend reads NO_VAL as 0 (Job.tasks cannot "
@@ -262,14 +259,7 @@ KNOWN: tuple[Known, ...] = (
             "$.statistics.schedule_cycle_depth",
             "$.statistics.bf_table_size_sum",
         ),
-        versions="v0.0.4[1-5]",
-    ),
-    Known(
-        MODEL_GAP,
-        "schedule_exit of v0.0.40",
-        "why the main scheduler ended its cycles is not in the domain's Stats",
-        unset_here("$.statistics.schedule_exit.*", "$.statistics.bf_exit.*"),
-        versions="v0.0.40",
+        versions=DATA_PARSER,
     ),
     Known(
         MODEL_GAP,
