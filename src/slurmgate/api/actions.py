@@ -124,8 +124,10 @@ async def jobs_requeue(request: Request) -> Response:
     if not isinstance(body, dict) or not isinstance(body.get("jobs"), list) or not body["jobs"]:
         raise InvalidRequest('A list of job ids is required in "jobs"', source="#/jobs/")
     flags = body.get("flags") or []
+    if not isinstance(flags, list):
+        raise InvalidRequest(f"Expected a list of requeue flags, got {flags!r}", source="#/flags/")
     unknown = [f for f in flags if str(f).lower() not in _REQUEUE_FLAGS]
-    if not isinstance(flags, list) or unknown:
+    if unknown:
         raise InvalidRequest(f"Unknown requeue flags {unknown}", source="#/flags/")
     options = RequeueOptions(**{_REQUEUE_FLAGS[str(f).lower()]: True for f in flags})
     numbers = [_job_number(text, f"#/jobs/{i}/") for i, text in enumerate(body["jobs"])]

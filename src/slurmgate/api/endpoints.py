@@ -36,12 +36,19 @@ def touched(request: Request, *job_ids: int) -> None:
     request.state.job_ids = list(job_ids)
 
 
+#: The latest time a query may name: Slurm's times are 64-bit, and so are the store's.
+MAX_TIME = 2**63 - 1
+
+
 def update_time(request: Request) -> int:
     text = request.query_params.get("update_time")
     if text is None or text == "":
         return 0
     try:
-        return max(int(text), 0)
+        since = max(int(text), 0)
+        if since > MAX_TIME:
+            raise ValueError(text)
+        return since
     except ValueError:
         raise InvalidRequest(
             f"update_time must be a Unix time in seconds, got {text!r}",

@@ -135,8 +135,14 @@ def _operation(version: ApiVersion, operation: str) -> tuple[str, str, dict[str,
     if response:
         ok["content"] = _content(version.name, response)
     # A listing's failure prints the listing, empty, beside its errors; others the envelope.
-    failure = version.failure_record(operation) if response else version.spec.responses["errors"]
+    bare = version.spec.responses["errors"]
+    failure = version.failure_record(operation) if response else bare
     failed = {"description": "failure; see errors", "content": _content(version.name, failure)}
+    if failure != bare:
+        # A read's failure prints its (empty) listing, but one refused before the read (an
+        # unknown path, a method not allowed) prints the envelope alone.
+        either = {"anyOf": [_ref(version.name, failure), _ref(version.name, bare)]}
+        failed["content"] = {_JSON: {"schema": either}}
     if method == "get" and operation in _MIRRORED:
         ok["headers"] = mirror_headers(paged=operation == "jobs")
     op["responses"] = {"200": ok, "default": failed if response else {"description": "failure"}}

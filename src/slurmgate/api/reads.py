@@ -183,7 +183,10 @@ def _unchanged_jobs(version: ApiVersion, info: ClusterInfo, since: int, when: Ti
     with a warning and no times, as the daemons answer it."""
     if not version.spec.warn_unchanged_jobs:
         return jobs_body(version, [], info, when)
-    stamp = datetime.fromtimestamp(since).isoformat(timespec="seconds")
+    try:
+        stamp = datetime.fromtimestamp(since).isoformat(timespec="seconds")
+    except (OverflowError, OSError, ValueError):  # beyond what a calendar date can show
+        stamp = str(since)
     warning = f"op_handler_jobs: No job changes since update_time[{since}]={stamp}"
     return orjson.dumps(version.answer("jobs", info, items=[], warnings=[warning]))
 
