@@ -6,12 +6,15 @@ leaves process management to ``Executor`` and persistence to the store's writer 
 call here waits on a process or the database except ``submit``, which returns only once its
 jobs are committed.
 
-Where the rest lives: checks and defaults for new jobs in ``submission.py`` and ``sizing.py``,
-taking submissions and allocations in in ``intake.py``, scheduling passes in ``passes.py``, job
-control (launch, time limits, requeues, ends) in ``control.py``, restarts in ``recovery.py``,
-``signals.py``, ``requeue.py``, ``updates.py`` (jobs), ``node_states.py`` and
-``node_updates.py`` (nodes), ``cores.py`` and ``layouts.py`` (cores held), ``views.py`` (the
-cluster's shape), ``diag.py`` (sdiag). No fair-share and no dynamic nodes: NotSupported.
+Where the rest lives: the job table and its indexes in ``table.py``; checks and defaults for
+new jobs in ``submission.py`` and ``sizing.py``, taking submissions and allocations in in
+``intake.py``, scheduling passes in ``passes.py`` (``scheduler.py`` plans one, on
+``timeline.py``), job control (launch, time limits, requeues, ends) in ``control.py`` and
+``launch.py``, restarts in ``recovery.py``, ``signals.py``, ``requeue.py``, ``updates.py``
+(jobs), ``node_states.py`` and ``node_updates.py`` (nodes), ``cores.py`` and ``layouts.py``
+(cores held), ``views.py`` (the cluster's shape), ``diag.py`` (sdiag). Each takes the narrow
+things it needs (the table, the executor, callbacks), never this class. No fair-share and no
+dynamic nodes: NotSupported.
 """
 
 from __future__ import annotations
@@ -38,21 +41,22 @@ from slurmgate.backends.local import (
 from slurmgate.backends.local.control import JobControl, completing
 from slurmgate.backends.local.diag import Diagnostics
 from slurmgate.backends.local.executor import Executor
-from slurmgate.backends.local.intake import submit_jobs
+from slurmgate.backends.local.intake import Intake
 from slurmgate.backends.local.node_states import NodeStates
 from slurmgate.backends.local.ownership import not_found
+from slurmgate.backends.local.pass_state import NodeResources
 from slurmgate.backends.local.passes import Passes
 from slurmgate.backends.local.payloads import PayloadStore
-from slurmgate.backends.local.scheduler import NodeResources
+from slurmgate.backends.local.priority import PriorityBasic
 from slurmgate.backends.local.store import JobStore
-from slurmgate.backends.local.submission import PriorityBasic, SubmissionRules
-from slurmgate.backends.local.updates import apply_update
+from slurmgate.backends.local.submission import SubmissionRules
+from slurmgate.backends.local.table import JobTable
+from slurmgate.backends.local.updates import JobUpdates
 from slurmgate.backends.local.users import current_user, running_as_root, uid_table
 from slurmgate.backends.local.views import ClusterLayout, NodeLive
 from slurmgate.config import LocalSettings
 from slurmgate.domain import (
     AllocationResult,
-    BackendUnavailable,
     ControllerPing,
     ExitStatus,
     Job,
@@ -108,21 +112,41 @@ class LocalBackend:
         self.layout.states = self.node_states
         self.shapes = {name: cores.shape(c) for name, c in self.layout.node_configs.items()}
         self._node_resources = self.layout.node_resources(self.node_states)
-        self.jobs: dict[int, Job] = {}
-        #: array_job_id -> task job ids; het_job_id -> component job ids.
-        self.arrays: dict[int, list[int]] = {}
-        self.hets: dict[int, list[int]] = {}
-        self.last_change = 0
-        self.next_job_id = settings.first_job_id
-        self.in_flight_jobs = 0
+        self.table = JobTable(settings.first_job_id)
         self.priority_basic = PriorityBasic()
-        self._store: JobStore | None = None
         self._started_at = 0
         self._uid_cache: dict[str, int] = {}
         self.diag = Diagnostics(int(time.time()))
         self.payloads = PayloadStore(state_dir / "scripts")
         self.executor = Executor(state_dir / "spool", self._on_exit)
-        self.control = JobControl(self)
+        self.control = JobControl(
+            self.table,
+            self.executor,
+            self.payloads,
+            self.diag,
+            settings,
+            hostname=self.host.hostname,
+            run_as=self.rules,
+            wake=self.wake,
+        )
+        self.intake = Intake(
+            self.table,
+            self.rules,
+            self,
+            self.priority_basic,
+            self.diag,
+            max_job_count=settings.max_job_count,
+            wake=self.wake,
+        )
+        self.updates = JobUpdates(
+            self.table,
+            self.rules,
+            self.layout,
+            self,
+            self.priority_basic,
+            arm_time_limit=self.control.arm_time_limit,
+            wake=self.wake,
+        )
         self.passes = Passes(self)
 
     @property
@@ -131,9 +155,15 @@ class LocalBackend:
 
     @property
     def store(self) -> JobStore:
-        if self._store is None:
-            raise BackendUnavailable("the local cluster is not started")
-        return self._store
+        return self.table.store
+
+    @property
+    def _store(self) -> JobStore | None:
+        return self.table.attached_store
+
+    @property
+    def jobs(self) -> dict[int, Job]:
+        return self.table.jobs
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -141,20 +171,21 @@ class LocalBackend:
         await asyncio.to_thread(self._prepare_dirs)
         now = int(time.time())
         self._started_at = now
-        self.diag = Diagnostics(now)
-        self._store = JobStore(
+        self.diag.restart(now)
+        store = JobStore(
             self.state_dir / "slurmgate.db", synchronous=self.settings.sqlite_synchronous
         )
-        state = await self._store.open(keep_finished_since=now - self.settings.min_job_age)
-        self.next_job_id = max(state.next_job_id, self.settings.first_job_id)
+        state = await store.open(keep_finished_since=now - self.settings.min_job_age)
+        self.table.attach(store)
+        self.table.next_job_id = max(state.next_job_id, self.settings.first_job_id)
         for job in state.jobs.values():
-            self.index(job)
+            self.table.index(job)
         self.node_states = NodeStates(self.layout.node_configs, now)
         self.node_states.restore(state.nodes)
         self.layout.states = self.node_states
         self._node_resources = self.layout.node_resources(self.node_states)
-        self.priority_basic = PriorityBasic.resume(self.jobs.values())
-        self.last_change = max((j.last_update for j in self.jobs.values()), default=now)
+        self.priority_basic.resume(self.jobs.values())
+        self.table.last_change = max((j.last_update for j in self.jobs.values()), default=now)
         await recovery.recover(self, self.control)
         self.passes.start()
 
@@ -167,9 +198,10 @@ class LocalBackend:
         await self.passes.stop()
         await self.control.close()
         await self.executor.close()
-        if self._store is not None:
-            await self._store.close()
-            self._store = None
+        store = self.table.attached_store
+        if store is not None:
+            await store.close()
+            self.table.attach(None)
 
     # -- helpers shared with control and updates ----------------------------------------------
 
@@ -192,58 +224,25 @@ class LocalBackend:
         self.wake()
 
     async def script_kept(self, job: Job) -> bool:
-        return await self.store.load_payload(self.payload_key(job)) is not None
+        return await self.table.script_kept(job)
 
     def touch(self, job: Job, now: int | None = None) -> None:
-        """Record a change of ``job``: bump its last_update and queue it for the store."""
-        stamp = int(time.time()) if now is None else now
-        job.last_update = stamp
-        self.last_change = max(self.last_change, stamp)
-        if self._store is not None:
-            self._store.save_nowait([job])
+        self.table.touch(job, now)
 
     def payload_key(self, job: Job) -> int:
-        return job.array_job_id or job.het_job_id or job.job_id
+        return self.table.payload_key(job)
 
     def group(self, job: Job) -> list[Job]:
-        """Jobs sharing ``job``'s payload: the whole array, the whole het job, or itself."""
-        if job.array_job_id:
-            ids = self.arrays.get(job.array_job_id, [job.job_id])
-        elif job.het_job_id:
-            ids = self.hets.get(job.het_job_id, [job.job_id])
-        else:
-            return [job]
-        return [self.jobs[i] for i in ids if i in self.jobs]
+        return self.table.group(job)
 
     def targets(self, job_id: int) -> list[Job]:
-        """A job id as Slurm reads it: an array's id means every task, a het leader's every
-        component; [] when unknown here."""
-        for index in (self.arrays, self.hets):
-            ids = index.get(job_id)
-            if ids:
-                return [self.jobs[i] for i in ids if i in self.jobs]
-        job = self.jobs.get(job_id)
-        return [job] if job is not None else []
+        return self.table.targets(job_id)
 
     async def load_stored(self, job_id: int) -> list[Job]:
-        """A job (or an array's tasks) from the store, after committing what is queued."""
-        await self.store.flush()
-        return await self.store.load_jobs(job_id)
-
-    def index(self, job: Job) -> None:
-        self.jobs[job.job_id] = job
-        if job.array_job_id:
-            self.arrays.setdefault(job.array_job_id, []).append(job.job_id)
-        if job.het_job_id:
-            self.hets.setdefault(job.het_job_id, []).append(job.job_id)
+        return await self.table.load_stored(job_id)
 
     def unindex(self, job: Job) -> None:
-        self.jobs.pop(job.job_id, None)
-        for index, key in ((self.arrays, job.array_job_id), (self.hets, job.het_job_id)):
-            if key and key in index:
-                index[key] = [i for i in index[key] if i != job.job_id]
-                if not index[key]:
-                    del index[key]
+        self.table.unindex(job)
 
     @contextmanager
     def _rpc(self, message_type: str, principal: Principal) -> Iterator[None]:
@@ -259,7 +258,7 @@ class LocalBackend:
 
     async def ping(self, principal: Principal) -> list[ControllerPing]:
         with self._rpc("REQUEST_PING", principal):
-            alive = self._store is not None and self.passes.alive
+            alive = self.table.attached_store is not None and self.passes.alive
             return [
                 ControllerPing(
                     hostname=self.host.hostname,
@@ -293,7 +292,7 @@ class LocalBackend:
     async def list_jobs(self, principal: Principal, *, updated_since: int = 0) -> Listing[Job]:
         with self._rpc("REQUEST_JOB_INFO", principal):
             now = int(time.time())
-            if updated_since and self.last_change < updated_since:
+            if updated_since and self.table.last_change < updated_since:
                 return Listing([], now, changed=False)
             horizon = int(time.time()) - self.settings.min_job_age
             jobs = [
@@ -375,11 +374,11 @@ class LocalBackend:
 
     async def submit(self, principal: Principal, submission: JobSubmission) -> SubmitResult:
         with self._rpc("REQUEST_SUBMIT_BATCH_JOB", principal):
-            return await submit_jobs(self, principal, submission)
+            return await self.intake.submit(principal, submission)
 
     async def update_job(self, principal: Principal, job_id: int, update: JobUpdate) -> None:
         with self._rpc("REQUEST_UPDATE_JOB", principal):
-            await apply_update(self, principal, job_id, update)
+            await self.updates.apply(principal, job_id, update)
 
     async def signal_job(self, principal: Principal, job_id: int, signal: int) -> None:
         with self._rpc("REQUEST_KILL_JOB", principal):
@@ -397,7 +396,7 @@ class LocalBackend:
 
     async def allocate(self, principal: Principal, spec: JobSpec) -> AllocationResult:
         with self._rpc("REQUEST_RESOURCE_ALLOCATION", principal):
-            result = await submit_jobs(self, principal, JobSubmission([spec]), batch=False)
+            result = await self.intake.submit(principal, JobSubmission([spec]), batch=False)
             return AllocationResult(result.job_id, result.user_message)
 
     async def update_nodes(

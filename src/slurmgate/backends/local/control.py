@@ -32,13 +32,16 @@ import logging
 import signal as signals
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from slurmgate.backends.local.environment import job_environment
-from slurmgate.backends.local.executor import LaunchSpec
+from slurmgate.backends.local.diag import Diagnostics
+from slurmgate.backends.local.executor import Executor
+from slurmgate.backends.local.launch import launch_script
 from slurmgate.backends.local.patterns import expand_path
-from slurmgate.backends.local.payloads import Payload
+from slurmgate.backends.local.payloads import PayloadStore
+from slurmgate.backends.local.table import JobTable
 from slurmgate.backends.local.views import tres_string
+from slurmgate.config import LocalSettings
 from slurmgate.domain import (
     ExitStatus,
     Job,
@@ -49,10 +52,14 @@ from slurmgate.domain import (
     hostlist,
 )
 
-if TYPE_CHECKING:
-    from slurmgate.backends.local.backend import LocalBackend
-
 log = logging.getLogger(__name__)
+
+
+class RunAs(Protocol):
+    """Whether jobs run as their users (the gateway runs as root) or as the gateway."""
+
+    @property
+    def as_root(self) -> bool: ...
 
 
 def runs_script(job: Job) -> bool:
@@ -79,8 +86,26 @@ def raised_signal_reason(sig: int) -> str:
 
 
 class JobControl:
-    def __init__(self, backend: LocalBackend) -> None:
-        self.b = backend
+    def __init__(
+        self,
+        table: JobTable,
+        executor: Executor,
+        payloads: PayloadStore,
+        diag: Diagnostics,
+        settings: LocalSettings,
+        *,
+        hostname: str,
+        run_as: RunAs,
+        wake: Callable[[], None],
+    ) -> None:
+        self._table = table
+        self._executor = executor
+        self._payloads = payloads
+        self._diag = diag
+        self._settings = settings
+        self._hostname = hostname
+        self._run_as = run_as
+        self._wake = wake
         #: node name -> when its last allocation ended.
         self.last_busy: dict[str, int] = {}
         self._limit_timers: dict[int, asyncio.TimerHandle] = {}
@@ -114,43 +139,22 @@ class JobControl:
         job.standard_output = expand_path(job.standard_output, job, job.batch_host)
         job.standard_error = expand_path(job.standard_error, job, job.batch_host)
         job.standard_input = expand_path(job.standard_input, job, job.batch_host)
-        self.b.diag.jobs_started += 1
-        self.b.touch(job, now)
+        self._diag.jobs_started += 1
+        self._table.touch(job, now)
         self.arm_time_limit(job)
         if runs_script(job):
             task = asyncio.create_task(self._launch(job), name=f"launch-{job.job_id}")
             self._launching[job.job_id] = task
 
     async def _launch(self, job: Job) -> None:
-        b = self.b
         try:
-            data = await b.store.load_payload(b.payload_key(job))
-            if data is None:
-                raise ValueError(f"the script of job {job.job_id} is missing from the store")
-            payload = Payload.decode(data)
-            environment = job_environment(
+            await launch_script(
                 job,
-                payload.environment,
-                node_name=job.batch_host,
-                submit_host=b.host.hostname,
-                cluster_name=b.settings.cluster_name,
-                **self._array_facts(job),
-            )
-            as_root = b.rules.as_root
-            await b.executor.launch(
-                LaunchSpec(
-                    job_id=job.job_id,
-                    script=payload.script,
-                    argv=payload.argv,
-                    environment=environment,
-                    cwd=job.current_working_directory,
-                    stdout=job.standard_output,
-                    stderr=job.standard_error,
-                    stdin=job.standard_input,
-                    append=payload.append,
-                    uid=job.user_id if as_root else None,
-                    gid=job.group_id if as_root else None,
-                )
+                self._table,
+                self._executor,
+                submit_host=self._hostname,
+                cluster_name=self._settings.cluster_name,
+                as_root=self._run_as.as_root,
             )
         except (OSError, ValueError, KeyError, SlurmgateError) as exc:
             log.warning("job %d: launch failed: %s", job.job_id, exc)
@@ -161,18 +165,6 @@ class JobControl:
         self._launching.pop(job.job_id, None)
         if job.job_id in self._ending:
             self.deliver_termination(job)
-
-    def _array_facts(self, job: Job) -> dict[str, int]:
-        if job.array_task_id is None:
-            return {}
-        ids = sorted(t.array_task_id for t in self.b.group(job) if t.array_task_id is not None)
-        gaps = {b - a for a, b in zip(ids, ids[1:], strict=False)}
-        return {
-            "array_task_count": len(ids),
-            "array_task_min": ids[0],
-            "array_task_max": ids[-1],
-            "array_task_step": gaps.pop() if len(gaps) == 1 else 1,
-        }
 
     # -- time limits --------------------------------------------------------------------------
 
@@ -190,7 +182,7 @@ class JobControl:
 
     def _time_limit_reached(self, job_id: int) -> None:
         self._limit_timers.pop(job_id, None)
-        job = self.b.jobs.get(job_id)
+        job = self._table.jobs.get(job_id)
         if job is not None and job.state is JobState.RUNNING:
             self.terminate(job, JobState.TIMEOUT)
 
@@ -201,16 +193,16 @@ class JobControl:
         if job.job_id in self._ending:
             return
         self._ending[job.job_id] = final
-        key = self.b.payload_key(job)
+        key = self._table.payload_key(job)
         self._marked.add(key)
-        self._chore(self.b.payloads.mark_ending, key, job.job_id, final.value)
+        self._chore(self._payloads.mark_ending, key, job.job_id, final.value)
         if not runs_script(job):
             self.finish(job, None)
         elif job.job_id not in self._launching:
             self.deliver_termination(job)
 
     def deliver_termination(self, job: Job) -> None:
-        executor = self.b.executor
+        executor = self._executor
         executor.signal(job.job_id, signals.SIGCONT)
         if not executor.signal(job.job_id, signals.SIGTERM):
             # Nothing of it runs here any more and no exit will be reported: end it now.
@@ -218,19 +210,19 @@ class JobControl:
             return
         loop = asyncio.get_running_loop()
         self._kill_timers[job.job_id] = loop.call_later(
-            self.b.settings.kill_wait, self._kill, job.job_id
+            self._settings.kill_wait, self._kill, job.job_id
         )
 
     def _kill(self, job_id: int) -> None:
         self._kill_timers.pop(job_id, None)
-        self.b.executor.signal(job_id, signals.SIGKILL)
+        self._executor.signal(job_id, signals.SIGKILL)
 
     def cancel_pending(self, job: Job, now: int, *, reason: str = JobStateReason.NONE) -> None:
         job.state = JobState.CANCELLED
         job.state_reason = reason
         job.start_time = job.end_time = now
-        self.b.diag.jobs_canceled += 1
-        self.b.touch(job, now)
+        self._diag.jobs_canceled += 1
+        self._table.touch(job, now)
         self._clear_marks(job)
 
     def cancel(self, job: Job, now: int) -> None:
@@ -245,7 +237,7 @@ class JobControl:
 
     def send(self, job_id: int, sig: int) -> bool:
         """Deliver ``sig`` to the job's processes; False when none run here."""
-        return self.b.executor.signal(job_id, sig)
+        return self._executor.signal(job_id, sig)
 
     def is_ending(self, job_id: int) -> bool:
         return job_id in self._ending
@@ -270,8 +262,8 @@ class JobControl:
             job.state_description = f"job requeued in {what} state"
             if special_exit and "SPECIAL_EXIT" not in job.state_flags:
                 job.state_flags.append("SPECIAL_EXIT")
-        self.b.touch(job, now)
-        self.b.wake()
+        self._table.touch(job, now)
+        self._wake()
 
     def requeued(self, job: Job, now: int) -> None:
         """A requeued job's processes are gone: it is a pending job again."""
@@ -285,10 +277,10 @@ class JobControl:
         if job.priority != 0:
             job.state_reason = JobStateReason.NONE
             job.state_description = ""
-        key = self.b.payload_key(job)
+        key = self._table.payload_key(job)
         if key in self._marked:
-            self._chore(self.b.payloads.clear_ending, key, job.job_id)
-        self.b.touch(job, now)
+            self._chore(self._payloads.clear_ending, key, job.job_id)
+        self._table.touch(job, now)
 
     def node_down(self, job: Job, now: int) -> None:
         """The job's node was set DOWN: requeue the job if it may be, else it fails there."""
@@ -300,10 +292,10 @@ class JobControl:
     # -- ends ---------------------------------------------------------------------------------
 
     def on_exit(self, job_id: int, status: ExitStatus | None) -> None:
-        job = self.b.jobs.get(job_id)
+        job = self._table.jobs.get(job_id)
         if job is None or (job.state is not JobState.RUNNING and job_id not in self._ending):
             return
-        launch_error = self.b.executor.launch_error(job_id)
+        launch_error = self._executor.launch_error(job_id)
         self.finish(job, status, launch_failed=launch_error is not None)
 
     def finish(self, job: Job, status: ExitStatus | None, *, launch_failed: bool = False) -> None:
@@ -317,7 +309,7 @@ class JobControl:
             for allocation in job.allocations:
                 self.last_busy[allocation.node_name] = now
             self.requeued(job, now)
-            self.b.wake()
+            self._wake()
             return
         if ending is JobState.CANCELLED:
             state, reason = JobState.CANCELLED, str(JobStateReason.NONE)
@@ -335,12 +327,12 @@ class JobControl:
             state, reason = JobState.FAILED, str(JobStateReason.NON_ZERO_EXIT_CODE)
         self.record_end(job, state, reason, status, now)
         if job.het_job_id and runs_script(job):
-            for member in self.b.group(job):
+            for member in self._table.group(job):
                 if member is not job and not member.state.is_finished:
                     self._ending.pop(member.job_id, None)
                     self.record_end(member, state, reason, status, now)
         self._clear_marks(job)
-        self.b.wake()
+        self._wake()
 
     def record_end(
         self, job: Job, state: JobState, reason: str, status: ExitStatus | None, now: int
@@ -357,20 +349,20 @@ class JobControl:
         job.exit_code = job.derived_exit_code = status
         for allocation in job.allocations:
             self.last_busy[allocation.node_name] = now
-        diag = self.b.diag
+        diag = self._diag
         if state is JobState.COMPLETED:
             diag.jobs_completed += 1
         elif state is JobState.CANCELLED:
             diag.jobs_canceled += 1
         else:
             diag.jobs_failed += 1
-        self.b.touch(job, now)
+        self._table.touch(job, now)
 
     def adopt_ending(self, job_id: int, final: JobState) -> None:
         """A termination under way when the gateway stopped, carried through (recovery)."""
-        job = self.b.jobs[job_id]
+        job = self._table.jobs[job_id]
         self._ending[job_id] = final
-        self._marked.add(self.b.payload_key(job))
+        self._marked.add(self._table.payload_key(job))
 
     def _clear_marks(self, job: Job) -> None:
         """Remove the termination marks once every job sharing the script has ended.
@@ -378,17 +370,17 @@ class JobControl:
         The script itself stays in the store until the jobs leave memory (``drop_payloads``):
         a finished job may still be requeued.
         """
-        if any(not m.state.is_finished for m in self.b.group(job)):
+        if any(not m.state.is_finished for m in self._table.group(job)):
             return
-        key = self.b.payload_key(job)
+        key = self._table.payload_key(job)
         if key in self._marked:
             self._marked.discard(key)
-            self._chore(self.b.payloads.remove, key)
+            self._chore(self._payloads.remove, key)
 
     def drop_payloads(self, keys: set[int]) -> None:
         """Delete the scripts of jobs that left memory."""
         if keys:
-            self.b.store.save_nowait((), drop_payloads=keys)
+            self._table.store.save_nowait((), drop_payloads=keys)
 
     def _chore(self, func: Callable[..., None], *args: object) -> None:
         """Run blocking file work in a thread without waiting for it (close() does)."""

@@ -38,6 +38,10 @@ class _Tally:
 
 class Diagnostics:
     def __init__(self, now: int) -> None:
+        self.restart(now)
+
+    def restart(self, now: int) -> None:
+        """Start counting afresh from ``now``, as a restarted slurmctld does."""
         self.started = now
         self.jobs_submitted = 0
         self.jobs_started = 0

@@ -11,12 +11,16 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from slurmgate.backends.local.arrays import format_task_ids
 from slurmgate.backends.local.dependencies import parse_dependency, without_jobs
+from slurmgate.backends.local.diag import Diagnostics
+from slurmgate.backends.local.ownership import Admins
 from slurmgate.backends.local.payloads import Payload
-from slurmgate.backends.local.submission import Draft, Owner
+from slurmgate.backends.local.priority import PriorityBasic
+from slurmgate.backends.local.submission import Draft, SubmissionRules
+from slurmgate.backends.local.table import JobTable
 from slurmgate.domain import (
     InvalidRequest,
     Job,
@@ -32,84 +36,108 @@ from slurmgate.domain.slurm_errno import (
     ESLURM_MAX_JOB_COUNT,
 )
 
-if TYPE_CHECKING:
-    from slurmgate.backends.local.backend import LocalBackend
 
+class Intake:
+    """Takes submissions and allocations in: validated, numbered, committed, then queued."""
 
-def _drafts(
-    b: LocalBackend,
-    principal: Principal,
-    owner: Owner,
-    submission: JobSubmission,
-    is_admin: bool,
-    now: int,
-    batch: bool,
-) -> list[Draft]:
-    return [
-        b.rules.draft(
-            principal,
-            owner,
-            spec,
-            is_admin=is_admin,
-            runs_script=batch and i == 0,
-            heterogeneous=submission.is_heterogeneous,
-            now=now,
-        )
-        for i, spec in enumerate(submission.jobs)
-    ]
+    def __init__(
+        self,
+        table: JobTable,
+        rules: SubmissionRules,
+        admins: Admins,
+        priority: PriorityBasic,
+        diag: Diagnostics,
+        *,
+        max_job_count: int,
+        wake: Callable[[], None],
+    ) -> None:
+        self._table = table
+        self._rules = rules
+        self._admins = admins
+        self._priority = priority
+        self._diag = diag
+        self._max_job_count = max_job_count
+        self._wake = wake
 
+    async def submit(
+        self, principal: Principal, submission: JobSubmission, *, batch: bool = True
+    ) -> SubmitResult:
+        """Validate, number, persist and queue a submission; returns once the store committed
+        it.
 
-async def submit_jobs(
-    b: LocalBackend, principal: Principal, submission: JobSubmission, *, batch: bool = True
-) -> SubmitResult:
-    """Validate, number, persist and queue a submission; returns once the store committed it.
-
-    ``batch`` false makes it an allocation (``allocate``): no script, no process; the job holds
-    what it is given until it is cancelled or its time limit ends it.
-    """
-    if not submission.jobs:
-        raise InvalidRequest("The submission holds no job description")
-    is_admin = b.is_admin(principal)
-    now = int(time.time())
-    owner = b.rules.cached_owner(principal, time.monotonic())
-    if owner is None:
-        # passwd lookups may go to the network (NSS): keep them off the event loop.
-        owner = await asyncio.to_thread(b.rules.owner, principal)
-        b.rules.remember_owner(owner, time.monotonic())
-    drafts = _drafts(b, principal, owner, submission, is_admin, now, batch)
-    if not batch:
+        ``batch`` false makes it an allocation (``allocate``): no script, no process; the job
+        holds what it is given until it is cancelled or its time limit ends it.
+        """
+        if not submission.jobs:
+            raise InvalidRequest("The submission holds no job description")
+        table, rules = self._table, self._rules
+        is_admin = self._admins.is_admin(principal)
+        now = int(time.time())
+        owner = rules.cached_owner(principal, time.monotonic())
+        if owner is None:
+            # passwd lookups may go to the network (NSS): keep them off the event loop.
+            owner = await asyncio.to_thread(rules.owner, principal)
+            rules.remember_owner(owner, time.monotonic())
+        drafts = [
+            rules.draft(
+                principal,
+                owner,
+                spec,
+                is_admin=is_admin,
+                runs_script=batch and i == 0,
+                heterogeneous=submission.is_heterogeneous,
+                now=now,
+            )
+            for i, spec in enumerate(submission.jobs)
+        ]
+        if not batch:
+            for draft in drafts:
+                _as_allocation(draft)
         for draft in drafts:
-            _as_allocation(draft)
-    for draft in drafts:
-        if draft.template.dependency:
-            draft.template.dependency = await known_dependency(b, draft.template.dependency)
-    count = sum(d.job_count for d in drafts)
-    if len(b.jobs) + b.in_flight_jobs + count > b.settings.max_job_count:
-        raise UnprocessableRequest(
-            f"MaxJobCount limit reached: {b.settings.max_job_count} jobs",
-            error_number=ESLURM_MAX_JOB_COUNT,
-            error="MaxJobCount limit reached",
+            if draft.template.dependency:
+                draft.template.dependency = await known_dependency(table, draft.template.dependency)
+        count = sum(d.job_count for d in drafts)
+        if len(table.jobs) + table.in_flight_jobs + count > self._max_job_count:
+            raise UnprocessableRequest(
+                f"MaxJobCount limit reached: {self._max_job_count} jobs",
+                error_number=ESLURM_MAX_JOB_COUNT,
+                error="MaxJobCount limit reached",
+            )
+        first = table.next_job_id
+        table.next_job_id += count
+        jobs = materialize(self._priority, drafts, first)
+        lead = drafts[0]
+        payload = Payload(lead.script, lead.environment, lead.argv, lead.append)
+        table.in_flight_jobs += count
+        # Shielded: once ids are given out, a caller that goes away must not leave a committed
+        # job without its script, or a script without its job.
+        await asyncio.shield(
+            asyncio.ensure_future(self._persist(first, payload if batch else None, jobs))
         )
-    first = b.next_job_id
-    b.next_job_id += count
-    jobs = materialize(b, drafts, first)
-    lead = drafts[0]
-    payload = Payload(lead.script, lead.environment, lead.argv, lead.append)
-    b.in_flight_jobs += count
-    # Shielded: once ids are given out, a caller that goes away must not leave a committed
-    # job without its script, or a script without its job.
-    await asyncio.shield(
-        asyncio.ensure_future(_persist(b, first, payload if batch else None, jobs))
-    )
-    held = (JobStateReason.JOB_HELD_USER, JobStateReason.JOB_HELD_ADMIN)
-    if lead.template.state_reason in held:  # what slurmctld answers for a job accepted held
-        return SubmitResult(
-            job_id=first,
-            step_id="batch",
-            error_number=ESLURM_JOB_HELD,
-            error="Job is in held state, pending scheduler release",
-        )
-    return SubmitResult(job_id=first, step_id="batch")
+        held = (JobStateReason.JOB_HELD_USER, JobStateReason.JOB_HELD_ADMIN)
+        if lead.template.state_reason in held:  # what slurmctld answers for a job accepted held
+            return SubmitResult(
+                job_id=first,
+                step_id="batch",
+                error_number=ESLURM_JOB_HELD,
+                error="Job is in held state, pending scheduler release",
+            )
+        return SubmitResult(job_id=first, step_id="batch")
+
+    async def _persist(self, first: int, payload: Payload | None, jobs: list[Job]) -> None:
+        table = self._table
+        scripts = {first: payload.encode()} if payload is not None else None
+        try:
+            # One transaction holds the records and their script: both or neither survive a
+            # crash.
+            await table.store.save(jobs, next_job_id=table.next_job_id, payloads=scripts)
+        finally:
+            table.in_flight_jobs -= len(jobs)
+        for job in jobs:
+            table.index(job)
+        table.last_change = max(table.last_change, int(time.time()))
+        self._diag.jobs_submitted += len(jobs)
+        self._wake()
 
 
 def _as_allocation(draft: Draft) -> None:
@@ -126,21 +154,7 @@ def _as_allocation(draft: Draft) -> None:
     job.standard_output = job.standard_error = job.standard_input = ""
 
 
-async def _persist(b: LocalBackend, first: int, payload: Payload | None, jobs: list[Job]) -> None:
-    scripts = {first: payload.encode()} if payload is not None else None
-    try:
-        # One transaction holds the records and their script: both or neither survive a crash.
-        await b.store.save(jobs, next_job_id=b.next_job_id, payloads=scripts)
-    finally:
-        b.in_flight_jobs -= len(jobs)
-    for job in jobs:
-        b.index(job)
-    b.last_change = max(b.last_change, int(time.time()))
-    b.diag.jobs_submitted += len(jobs)
-    b.wake()
-
-
-def materialize(b: LocalBackend, drafts: list[Draft], first: int) -> list[Job]:
+def materialize(basic: PriorityBasic, drafts: list[Draft], first: int) -> list[Job]:
     """One record per job: array tasks and het components get consecutive ids from ``first``."""
     jobs: list[Job] = []
     next_id = first
@@ -154,7 +168,7 @@ def materialize(b: LocalBackend, drafts: list[Draft], first: int) -> list[Job]:
         elif spec_priority:
             priority = spec_priority
         else:
-            priority = b.priority_basic.next(template.nice)
+            priority = basic.next(template.nice)
         task_ids: list[int | None] = (
             list(draft.array.task_ids) if draft.array is not None else [None]
         )
@@ -187,7 +201,7 @@ def _copy(template: Job) -> Job:
     return job
 
 
-async def known_dependency(b: LocalBackend, text: str) -> str:
+async def known_dependency(table: JobTable, text: str) -> str:
     """Dependency ``text`` (refused if invalid) without the jobs it names that do not exist.
 
     slurmctld assumes a job it does not know (in memory or in the store here) ended long ago
@@ -196,8 +210,10 @@ async def known_dependency(b: LocalBackend, text: str) -> str:
     gone: set[int] = set()
     for item in parse_dependency(text).items:
         target = item.job_id
-        if item.kind == "singleton" or target in b.jobs or target in b.arrays or target in gone:
+        if item.kind == "singleton" or target in table.jobs or target in table.arrays:
             continue
-        if not await b.load_stored(target):
+        if target in gone:
+            continue
+        if not await table.load_stored(target):
             gone.add(target)
     return without_jobs(text, gone) if gone else text

@@ -19,6 +19,7 @@ from slurmgate.backends.local import cores, node_updates, scheduler
 from slurmgate.backends.local.control import JobControl
 from slurmgate.backends.local.diag import Diagnostics
 from slurmgate.backends.local.node_states import NodeStates
+from slurmgate.backends.local.pass_state import NodeResources
 from slurmgate.backends.local.store import JobStore
 from slurmgate.config import LocalSettings
 from slurmgate.domain import Job, JobState, Partition, Principal
@@ -44,7 +45,7 @@ class Cluster(Protocol):
     def partitions(self) -> Mapping[str, Partition]: ...
 
     @property
-    def node_resources(self) -> list[scheduler.NodeResources]: ...
+    def node_resources(self) -> list[NodeResources]: ...
 
     @property
     def shapes(self) -> Mapping[str, cores.Shape]: ...

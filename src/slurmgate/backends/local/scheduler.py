@@ -9,9 +9,8 @@ otherwise it gets the earliest start it could have, and that start is reserved i
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from operator import attrgetter
 
 from slurmgate.backends.local.dependencies import (
@@ -20,23 +19,17 @@ from slurmgate.backends.local.dependencies import (
     evaluate,
     parse_dependency,
 )
+from slurmgate.backends.local.pass_state import NodeResources, PassState, initial_pass
+from slurmgate.backends.local.timeline import FOREVER, Request
 from slurmgate.domain.cluster import Partition
 from slurmgate.domain.errors import InvalidRequest
 from slurmgate.domain.hostlist import expand
 from slurmgate.domain.jobs import Job, JobState, JobStateReason, NodeAllocation
 
+__all__ = ["NodeResources", "Plan", "plan"]
+
 R = JobStateReason
 _HELD = frozenset({R.JOB_HELD_USER.value, R.JOB_HELD_ADMIN.value})
-_FOREVER = 1 << 62
-
-
-@dataclass(frozen=True)
-class NodeResources:
-    name: str
-    cpus: int
-    memory: int  # MiB
-    features: frozenset[str]
-    available: bool
 
 
 @dataclass(frozen=True)
@@ -47,116 +40,6 @@ class Plan:
     cancel: list[int]
     backfilled: int
     depth: int
-
-
-@dataclass(frozen=True)
-class _Request:
-    """What one job needs: ``node_count`` of ``nodes`` (index, cpus, memory) for ``duration``."""
-
-    nodes: tuple[tuple[int, int, int], ...]
-    node_count: int
-    required: frozenset[int]
-    duration: int  # seconds; _FOREVER = unlimited
-
-
-@dataclass
-class _Timeline:
-    """Free CPUs and memory per node over time; segment i covers [times[i], times[i + 1])."""
-
-    times: list[int]
-    cpus: list[list[int]]
-    memory: list[list[int]]
-
-    def _split(self, t: int) -> int:
-        i = bisect.bisect_left(self.times, t)
-        if i < len(self.times) and self.times[i] == t:
-            return i
-        self.times.insert(i, t)
-        self.cpus.insert(i, list(self.cpus[i - 1]))
-        self.memory.insert(i, list(self.memory[i - 1]))
-        return i
-
-    def add(self, start: int, end: int, node: int, cpus: int, memory: int) -> None:
-        """Add (negative: take) resources on ``node`` during [start, end)."""
-        first = self._split(start)
-        last = self._split(end) if end < _FOREVER else len(self.times)
-        for s in range(first, last):
-            self.cpus[s][node] += cpus
-            self.memory[s][node] += memory
-
-    def copy(self) -> _Timeline:
-        return _Timeline(
-            list(self.times), [list(c) for c in self.cpus], [list(m) for m in self.memory]
-        )
-
-    def fit(self, req: _Request, t: int) -> tuple[list[int], int]:
-        """Nodes ``req`` can hold during [t, t + duration), and the first segment that failed.
-
-        The failed segment is -1 on success; when it is set, no window covering it fits either,
-        so the search may jump past it.
-        """
-        first = bisect.bisect_right(self.times, t) - 1
-        end = t + req.duration
-        ok = list(req.nodes)
-        s = first
-        while s < len(self.times) and self.times[s] < end:
-            free_c, free_m = self.cpus[s], self.memory[s]
-            here = [n for n in ok if free_c[n[0]] >= n[1] and free_m[n[0]] >= n[2]]
-            if len(here) < req.node_count or not req.required <= {n[0] for n in here}:
-                return [], (first if self._room(req, s) else s)
-            ok = here
-            s += 1
-        # Best fit: required nodes first, then those left with the fewest idle CPUs and memory.
-        free_c, free_m = self.cpus[first], self.memory[first]
-        ok.sort(key=lambda n: (n[0] not in req.required, free_c[n[0]] - n[1], free_m[n[0]] - n[2]))
-        return [n[0] for n in ok[: req.node_count]], -1
-
-    def earliest(self, req: _Request, start_from: int) -> tuple[int, list[int]] | None:
-        """The first time from ``start_from`` at which ``req`` fits, and where; None = never."""
-        t = start_from
-        while True:
-            chosen, failed = self.fit(req, t)
-            if failed < 0:
-                return t, chosen
-            after = failed + 1
-            # Segments with too few free nodes cannot be in any window: skip them cheaply.
-            while after < len(self.times) and not self._room(req, after):
-                after += 1
-            if after >= len(self.times):
-                return None
-            t = self.times[after]
-
-    def _room(self, req: _Request, s: int) -> bool:
-        free_c, free_m = self.cpus[s], self.memory[s]
-        if req.node_count == 1 and not req.required:  # the common case, without the sets
-            return any(free_c[i] >= c and free_m[i] >= m for i, c, m in req.nodes)
-        fit = {n[0] for n in req.nodes if free_c[n[0]] >= n[1] and free_m[n[0]] >= n[2]}
-        return len(fit) >= req.node_count and req.required <= fit
-
-
-@dataclass
-class _Pass:
-    now: int
-    nodes: Sequence[NodeResources]
-    partitions: Mapping[str, Partition]
-    jobs: Mapping[int, Job]
-    timeline: _Timeline
-    free_cpus: list[int]
-    free_memory: list[int]
-    running_tasks: dict[int, int]
-    index: JobIndex | None = None
-    part_nodes: dict[str, list[int]] = field(default_factory=dict)
-    requests: dict[int, _Request | None] = field(default_factory=dict)
-    #: Per request shape (nodes, count, required): (duration, start found or None) so far.
-    searched: dict[tuple[object, ...], list[tuple[int, int | None]]] = field(default_factory=dict)
-    blocked_parts: set[str] = field(default_factory=set)
-    blocked_nodes: set[int] = field(default_factory=set)
-    starts: list[tuple[int, list[NodeAllocation]]] = field(default_factory=list)
-    reasons: dict[int, str] = field(default_factory=dict)
-    expected_start: dict[int, int] = field(default_factory=dict)
-    cancel: list[int] = field(default_factory=list)
-    backfilled: int = 0
-    depth: int = 0
 
 
 def plan(
@@ -173,7 +56,7 @@ def plan(
     earlier (hold, begin time, dependency, partition, throttle) are cheap and always get their
     reason. Once ``max_depth`` jobs were tested, the rest keep their current reasons.
     """
-    state = _initial_pass(now, nodes, partitions, jobs)
+    state = initial_pass(now, nodes, partitions, jobs)
     # A requeued job whose processes still end (COMPLETING) waits until they have.
     pending = [
         job
@@ -221,63 +104,6 @@ def plan(
     )
 
 
-def _initial_pass(
-    now: int,
-    nodes: Sequence[NodeResources],
-    partitions: Mapping[str, Partition],
-    jobs: Mapping[int, Job],
-) -> _Pass:
-    position = {node.name: i for i, node in enumerate(nodes)}
-    free_cpus = [node.cpus for node in nodes]
-    free_memory = [node.memory for node in nodes]
-    releases: list[tuple[int, int, int, int]] = []  # (time, node, cpus, memory)
-    running_tasks: dict[int, int] = {}
-    for job in jobs.values():
-        if job.state is JobState.RUNNING:
-            end = _FOREVER if job.time_limit is None else job.start_time + job.time_limit * 60
-            # An overrunning job still holds its nodes until it is killed: free them "soon".
-            end = max(end, now + 1)
-            holds_cpus = True
-        elif job.state is JobState.SUSPENDED:
-            # Suspending gives a job's CPUs back but keeps its memory (as select/cons_tres does).
-            end, holds_cpus = _FOREVER, False
-        elif job.allocations and "COMPLETING" in job.state_flags:
-            # Requeued, its processes still ending: its nodes are busy until they have.
-            end, holds_cpus = now + 1, True
-        else:
-            continue
-        if job.array_task_id is not None:
-            running_tasks[job.array_job_id] = running_tasks.get(job.array_job_id, 0) + 1
-        for alloc in job.allocations:
-            node = position.get(alloc.node_name)
-            if node is None:
-                continue
-            cpus = alloc.cpus if holds_cpus else 0
-            free_cpus[node] -= cpus
-            free_memory[node] -= alloc.memory
-            if end < _FOREVER:
-                releases.append((end, node, cpus, alloc.memory))
-    timeline = _Timeline([now], [list(free_cpus)], [list(free_memory)])
-    for end, node, cpus, memory in sorted(releases):
-        timeline.add(end, _FOREVER, node, cpus, memory)
-    state = _Pass(now, nodes, partitions, jobs, timeline, free_cpus, free_memory, running_tasks)
-    for name, partition in partitions.items():
-        names = partition.node_names or _partition_node_names(partition, nodes)
-        # By name, so that equally good nodes are chosen by name (the best-fit sort is stable).
-        indexes = {position[n] for n in names if n in position}
-        state.part_nodes[name] = sorted(indexes, key=lambda i: nodes[i].name)
-    return state
-
-
-def _partition_node_names(partition: Partition, nodes: Sequence[NodeResources]) -> list[str]:
-    if partition.nodes.upper() == "ALL":
-        return [node.name for node in nodes]
-    try:
-        return expand(partition.nodes)
-    except InvalidRequest:
-        return []
-
-
 def _het_groups(pending: Iterable[Job]) -> dict[int, list[Job]]:
     groups: dict[int, list[Job]] = {}
     for job in pending:
@@ -291,7 +117,7 @@ def _het_groups(pending: Iterable[Job]) -> dict[int, list[Job]]:
 # --- blockers ------------------------------------------------------------------------------
 
 
-def _group_blocker(state: _Pass, members: list[Job]) -> str | None:
+def _group_blocker(state: PassState, members: list[Job]) -> str | None:
     """The first reason any member cannot run now, other than resources; the leader's first."""
     if len(members) == 1:
         return _blocker(state, members[0])
@@ -300,7 +126,7 @@ def _group_blocker(state: _Pass, members: list[Job]) -> str | None:
     return next((b for b in blockers if b is not None), None)
 
 
-def _blocker(state: _Pass, job: Job) -> str | None:
+def _blocker(state: PassState, job: Job) -> str | None:
     if job.priority == 0:
         return job.state_reason if job.state_reason in _HELD else R.JOB_HELD_USER.value
     if job.begin_time > state.now:
@@ -336,7 +162,7 @@ def _blocker(state: _Pass, job: Job) -> str | None:
     return None
 
 
-def _dependency_status(state: _Pass, job: Job) -> DependencyStatus:
+def _dependency_status(state: PassState, job: Job) -> DependencyStatus:
     try:
         spec = parse_dependency(job.dependency)
     except InvalidRequest:
@@ -349,7 +175,7 @@ def _dependency_status(state: _Pass, job: Job) -> DependencyStatus:
 # --- resources -----------------------------------------------------------------------------
 
 
-def _request(state: _Pass, job: Job) -> _Request | None:
+def _request(state: PassState, job: Job) -> Request | None:
     """The job's needs on each node it may use; None when no node could ever hold it."""
     if job.job_id in state.requests:
         return state.requests[job.job_id]
@@ -379,8 +205,8 @@ def _request(state: _Pass, job: Job) -> _Request | None:
     req = None
     if len(candidates) >= node_count and len(required) == len(required_names) <= node_count:
         # At least a second, so that even a zero limit is checked against the present.
-        duration = _FOREVER if job.time_limit is None else max(job.time_limit * 60, 1)
-        req = _Request(tuple(candidates), node_count, frozenset(required), duration)
+        duration = FOREVER if job.time_limit is None else max(job.time_limit * 60, 1)
+        req = Request(tuple(candidates), node_count, frozenset(required), duration)
     state.requests[job.job_id] = req
     return req
 
@@ -412,7 +238,7 @@ def _names(text: str) -> set[str]:
         return set()
 
 
-def _schedule(state: _Pass, members: list[Job]) -> None:
+def _schedule(state: PassState, members: list[Job]) -> None:
     """Start ``members`` now if they fit without delaying a reservation, else reserve."""
     leader = members[0]
     maybe = [_request(state, job) for job in members]
@@ -447,7 +273,7 @@ def _schedule(state: _Pass, members: list[Job]) -> None:
             state.expected_start[job.job_id] = start
 
 
-def _block(state: _Pass, members: list[Job], reason: str) -> None:
+def _block(state: PassState, members: list[Job], reason: str) -> None:
     """Record a wait for resources; jobs below it on these nodes that start are backfilled."""
     for job in members:
         state.reasons[job.job_id] = reason
@@ -456,7 +282,7 @@ def _block(state: _Pass, members: list[Job], reason: str) -> None:
             state.blocked_nodes.update(state.part_nodes.get(job.partition, ()))
 
 
-def _no_node_has_features(state: _Pass, job: Job) -> bool:
+def _no_node_has_features(state: PassState, job: Job) -> bool:
     wanted = _features(job.features)
     if wanted is None:
         return False
@@ -464,7 +290,7 @@ def _no_node_has_features(state: _Pass, job: Job) -> bool:
     return not any(alt <= node.features for node in nodes for alt in wanted)
 
 
-def _search(state: _Pass, requests: list[_Request]) -> tuple[int, list[list[int]]] | None:
+def _search(state: PassState, requests: list[Request]) -> tuple[int, list[list[int]]] | None:
     """The earliest time every request fits at once, and the nodes each would use."""
     if len(requests) == 1:
         req = requests[0]
@@ -498,12 +324,12 @@ def _search(state: _Pass, requests: list[_Request]) -> tuple[int, list[list[int]
     return None
 
 
-def _pick(req: _Request, chosen: list[int]) -> list[tuple[int, int, int]]:
+def _pick(req: Request, chosen: list[int]) -> list[tuple[int, int, int]]:
     needs = {n[0]: n for n in req.nodes}
     return [needs[index] for index in chosen]
 
 
-def _take(state: _Pass, req: _Request, chosen: list[int]) -> list[NodeAllocation]:
+def _take(state: PassState, req: Request, chosen: list[int]) -> list[NodeAllocation]:
     allocations = []
     for index, cpus, memory in _pick(req, chosen):
         state.timeline.add(state.now, state.now + req.duration, index, -cpus, -memory)
@@ -513,7 +339,7 @@ def _take(state: _Pass, req: _Request, chosen: list[int]) -> list[NodeAllocation
     return allocations
 
 
-def _fits_now(state: _Pass, requests: list[_Request]) -> bool:
+def _fits_now(state: PassState, requests: list[Request]) -> bool:
     """Whether the jobs would fit in what is free right now, ignoring reservations."""
     for req in requests:
         fit = {

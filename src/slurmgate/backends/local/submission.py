@@ -26,7 +26,6 @@ Defaults of the embedded cluster for a job that does not say:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from slurmgate.backends.local.arrays import ArraySpec, parse_array
@@ -68,8 +67,6 @@ def _home_or_tmp(user: UserInfo) -> str:
     return user.home if os.path.isdir(user.home) else "/tmp"  # noqa: S108 - Slurm's fallback
 
 
-#: priority/basic's starting point (TOP_PRIORITY in slurmctld).
-TOP_PRIORITY = 0xFFFF0000
 _MAX_NICE = 2147483645
 
 
@@ -100,24 +97,6 @@ class Draft:
     @property
     def job_count(self) -> int:
         return len(self.array.task_ids) if self.array is not None else 1
-
-
-class PriorityBasic:
-    """Slurm's priority/basic: first come, first served, nice shifts a job down (or up)."""
-
-    def __init__(self, lowest: int = TOP_PRIORITY) -> None:
-        self.lowest = lowest
-
-    @classmethod
-    def resume(cls, jobs: Iterable[Job]) -> PriorityBasic:
-        found = [j.priority for j in jobs if j.priority > 1]
-        return cls(min([TOP_PRIORITY, *found]))
-
-    def next(self, nice: int) -> int:
-        new = self.lowest - 1 if self.lowest >= 2 else 1
-        new = min(max(new - nice, 1), 0xFFFFFFFF)
-        self.lowest = min(self.lowest, new)
-        return new
 
 
 def _invalid(description: str, number: int, error: str) -> InvalidRequest:

@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from slurmgate.backends.local.intake import known_dependency
-from slurmgate.backends.local.ownership import check_owner, not_found
+from slurmgate.backends.local.ownership import Admins, check_owner, not_found
+from slurmgate.backends.local.priority import PriorityBasic
 from slurmgate.backends.local.sizing import apply_resources, check_fits
+from slurmgate.backends.local.submission import SubmissionRules
+from slurmgate.backends.local.table import JobTable
+from slurmgate.backends.local.views import ClusterLayout
 from slurmgate.domain import (
     Conflict,
     Job,
@@ -35,9 +39,6 @@ from slurmgate.domain.slurm_errno import (
     ESLURM_JOB_FINISHED,
     ESLURM_JOB_NOT_PENDING,
 )
-
-if TYPE_CHECKING:
-    from slurmgate.backends.local.backend import LocalBackend
 
 _PENDING_ONLY = frozenset(
     {
@@ -75,54 +76,83 @@ def _denied(principal: Principal, what: str) -> PermissionDenied:
     )
 
 
-async def apply_update(
-    b: LocalBackend, principal: Principal, job_id: int, update: JobUpdate
-) -> None:
-    targets = b.targets(job_id)
-    if not targets:
-        stored = await b.load_stored(job_id)
-        if not stored:
-            raise not_found(job_id)
-        check_owner(b, principal, stored)
-        raise _finished(job_id)
-    check_owner(b, principal, targets)
-    active = [t for t in targets if not t.state.is_finished]
-    if not active:
-        raise _finished(job_id)
-    changes = update.changed_fields()
-    if not changes:
-        return
-    is_admin = b.is_admin(principal)
-    if _PENDING_ONLY & changes.keys() and any(t.state is not JobState.PENDING for t in active):
-        raise Conflict(
-            f"Job {job_id} is no longer pending execution",
-            error_number=ESLURM_JOB_NOT_PENDING,
-            error="Job is no longer pending execution",
+class JobUpdates:
+    """``update_job``: checks every target, then changes them all or none."""
+
+    def __init__(
+        self,
+        table: JobTable,
+        rules: SubmissionRules,
+        layout: ClusterLayout,
+        admins: Admins,
+        priority: PriorityBasic,
+        *,
+        arm_time_limit: Callable[[Job], None],
+        wake: Callable[[], None],
+    ) -> None:
+        self._table = table
+        self._rules = rules
+        self._layout = layout
+        self._admins = admins
+        self._priority = priority
+        self._arm_time_limit = arm_time_limit
+        self._wake = wake
+
+    async def apply(self, principal: Principal, job_id: int, update: JobUpdate) -> None:
+        table, rules = self._table, self._rules
+        targets = table.targets(job_id)
+        if not targets:
+            stored = await table.load_stored(job_id)
+            if not stored:
+                raise not_found(job_id)
+            check_owner(self._admins, principal, stored)
+            raise _finished(job_id)
+        check_owner(self._admins, principal, targets)
+        active = [t for t in targets if not t.state.is_finished]
+        if not active:
+            raise _finished(job_id)
+        changes = update.changed_fields()
+        if not changes:
+            return
+        is_admin = self._admins.is_admin(principal)
+        if _PENDING_ONLY & changes.keys() and any(t.state is not JobState.PENDING for t in active):
+            raise Conflict(
+                f"Job {job_id} is no longer pending execution",
+                error_number=ESLURM_JOB_NOT_PENDING,
+                error="Job is no longer pending execution",
+            )
+        # Everything is checked before anything changes: an update applies whole or not at all.
+        rules.check_priority(
+            principal, is_admin=is_admin, priority=update.priority, nice=update.nice
         )
-    # Everything is checked before anything changes: an update applies whole or not at all.
-    b.rules.check_priority(principal, is_admin=is_admin, priority=update.priority, nice=update.nice)
-    if update.time_limit is not None and not is_admin:
+        if update.time_limit is not None and not is_admin:
+            for job in active:
+                if job.time_limit is None or update.time_limit > job.time_limit:
+                    raise _denied(principal, "raise the time limit of a job")
+        if update.hold is False and not is_admin:
+            if any(t.state_reason == JobStateReason.JOB_HELD_ADMIN for t in active):
+                raise _denied(principal, "release a job held by an administrator")
+        partition = rules.partition_for(update.partition) if update.partition else None
+        if update.dependency:
+            dependency = await known_dependency(table, update.dependency)
+            update = dataclasses.replace(update, dependency=dependency)
         for job in active:
-            if job.time_limit is None or update.time_limit > job.time_limit:
-                raise _denied(principal, "raise the time limit of a job")
-    if update.hold is False and not is_admin:
-        if any(t.state_reason == JobStateReason.JOB_HELD_ADMIN for t in active):
-            raise _denied(principal, "release a job held by an administrator")
-    partition = b.rules.partition_for(update.partition) if update.partition else None
-    if update.dependency:
-        dependency = await known_dependency(b, update.dependency)
-        update = dataclasses.replace(update, dependency=dependency)
-    for job in active:
-        _resize(b, job, update, partition)
-    for job in active:
-        _apply(b, job, update, is_admin=is_admin)
-        b.touch(job)
-        if job.state is JobState.RUNNING and update.time_limit is not None:
-            b.control.arm_time_limit(job)
-    b.wake()
+            _resize(self._layout, rules, job, update, partition)
+        for job in active:
+            _apply(self._priority, job, update, is_admin=is_admin)
+            table.touch(job)
+            if job.state is JobState.RUNNING and update.time_limit is not None:
+                self._arm_time_limit(job)
+        self._wake()
 
 
-def _resize(b: LocalBackend, job: Job, update: JobUpdate, partition: Partition | None) -> None:
+def _resize(
+    layout: ClusterLayout,
+    rules: SubmissionRules,
+    job: Job,
+    update: JobUpdate,
+    partition: Partition | None,
+) -> None:
     """Check and apply size and partition changes of a pending job; raises if it cannot fit.
 
     Called for every target before any is changed, so a refusal leaves all of them as they were.
@@ -138,12 +168,12 @@ def _resize(b: LocalBackend, job: Job, update: JobUpdate, partition: Partition |
     }
     if not keys & update.changed_fields().keys():
         return
-    target = partition or b.rules.partition_for(job.partition)
+    target = partition or rules.partition_for(job.partition)
     trial = dataclasses.replace(job, allocations=list(job.allocations), flags=list(job.flags))
     if update.constraints is not None:
         trial.features = update.constraints
     apply_resources(
-        b.layout,
+        layout,
         trial,
         target,
         nodes=update.min_nodes if update.min_nodes is not None else job.node_count,
@@ -154,7 +184,7 @@ def _resize(b: LocalBackend, job: Job, update: JobUpdate, partition: Partition |
         memory_per_node=update.memory_per_node,
         memory_per_cpu=update.memory_per_cpu,
     )
-    check_fits(b.layout, trial, target)
+    check_fits(layout, trial, target)
     job.partition = target.name
     for name in (
         "node_count",
@@ -171,7 +201,7 @@ def _resize(b: LocalBackend, job: Job, update: JobUpdate, partition: Partition |
         setattr(job, name, getattr(trial, name))
 
 
-def _apply(b: LocalBackend, job: Job, update: JobUpdate, *, is_admin: bool) -> None:
+def _apply(basic: PriorityBasic, job: Job, update: JobUpdate, *, is_admin: bool) -> None:
     pending = job.state is JobState.PENDING
     for name in (
         "name",
@@ -215,7 +245,7 @@ def _apply(b: LocalBackend, job: Job, update: JobUpdate, *, is_admin: bool) -> N
         if pending and job.state_reason in _HELD:
             job.state_reason = JobStateReason.NONE
     elif hold is False and pending and job.priority == 0:
-        job.priority = b.priority_basic.next(job.nice)
+        job.priority = basic.next(job.nice)
         job.state_reason = JobStateReason.NONE
         # A release ends the hold of a requeue too, its special exit with it.
         job.state_description = ""

@@ -19,8 +19,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from slurmgate.backends.local.node_states import NodeStates, NodeStatus
+from slurmgate.backends.local.pass_state import NodeResources
 from slurmgate.backends.local.resources import HostInfo
-from slurmgate.backends.local.scheduler import NodeResources
 from slurmgate.config import LocalSettings, NodeConfig
 from slurmgate.domain import (
     ConfigError,
