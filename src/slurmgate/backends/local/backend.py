@@ -223,26 +223,8 @@ class LocalBackend:
         self._node_resources = self.layout.node_resources(self.node_states)
         self.wake()
 
-    async def script_kept(self, job: Job) -> bool:
-        return await self.table.script_kept(job)
-
-    def touch(self, job: Job, now: int | None = None) -> None:
-        self.table.touch(job, now)
-
-    def payload_key(self, job: Job) -> int:
-        return self.table.payload_key(job)
-
-    def group(self, job: Job) -> list[Job]:
-        return self.table.group(job)
-
     def targets(self, job_id: int) -> list[Job]:
         return self.table.targets(job_id)
-
-    async def load_stored(self, job_id: int) -> list[Job]:
-        return await self.table.load_stored(job_id)
-
-    def unindex(self, job: Job) -> None:
-        self.table.unindex(job)
 
     @contextmanager
     def _rpc(self, message_type: str, principal: Principal) -> Iterator[None]:
@@ -305,7 +287,7 @@ class LocalBackend:
         with self._rpc("REQUEST_JOB_INFO_SINGLE", principal):
             found = self.targets(job_id)
             if not found:
-                found = await self.load_stored(job_id)
+                found = await self.table.load_stored(job_id)
             if not found:
                 raise not_found(job_id)
             return sorted(found, key=lambda j: j.job_id)

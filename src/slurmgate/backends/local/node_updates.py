@@ -13,7 +13,7 @@ import time
 from typing import Protocol
 
 from slurmgate.backends.local.node_states import NodeStates
-from slurmgate.backends.local.store import JobStore
+from slurmgate.backends.local.table import JobTable
 from slurmgate.domain import (
     Job,
     JobState,
@@ -31,10 +31,7 @@ class Cluster(Protocol):
     def node_states(self) -> NodeStates: ...
 
     @property
-    def store(self) -> JobStore: ...
-
-    @property
-    def jobs(self) -> dict[int, Job]: ...
+    def table(self) -> JobTable: ...
 
     def is_admin(self, principal: Principal) -> bool: ...
 
@@ -70,11 +67,11 @@ async def update_nodes(
         )
     states = cluster.node_states
     targets = states.expand(names)
-    running = _running_on(cluster.jobs, set(targets))
+    running = _running_on(cluster.table.jobs, set(targets))
     busy = {a.node_name for job in running for a in job.allocations}
     now = int(time.time())
     changed = states.apply(targets, update, user=principal.user_name, busy=busy, now=now)
-    await cluster.store.save_nodes({name: status.encode() for name, status in changed.items()})
+    await cluster.table.store.save_nodes({name: s.encode() for name, s in changed.items()})
     states.install(changed)
     if "DOWN" in (update.state or ()):
         for job in running:
@@ -89,6 +86,6 @@ async def resume_due(cluster: Cluster, now: int) -> None:
     if not due:
         return
     changed = states.apply(due, NodeUpdate(state=["RESUME"]), user="", busy=set(), now=now)
-    await cluster.store.save_nodes({name: status.encode() for name, status in changed.items()})
+    await cluster.table.store.save_nodes({name: s.encode() for name, s in changed.items()})
     states.install(changed)
     cluster.nodes_changed()

@@ -20,7 +20,7 @@ from slurmgate.backends.local.control import JobControl
 from slurmgate.backends.local.diag import Diagnostics
 from slurmgate.backends.local.node_states import NodeStates
 from slurmgate.backends.local.pass_state import NodeResources
-from slurmgate.backends.local.store import JobStore
+from slurmgate.backends.local.table import JobTable
 from slurmgate.config import LocalSettings
 from slurmgate.domain import Job, JobState, Partition, Principal
 
@@ -39,7 +39,7 @@ class Cluster(Protocol):
     def settings(self) -> LocalSettings: ...
 
     @property
-    def jobs(self) -> dict[int, Job]: ...
+    def table(self) -> JobTable: ...
 
     @property
     def partitions(self) -> Mapping[str, Partition]: ...
@@ -58,17 +58,6 @@ class Cluster(Protocol):
 
     @property
     def node_states(self) -> NodeStates: ...
-
-    @property
-    def store(self) -> JobStore: ...
-
-    def touch(self, job: Job, now: int | None = None) -> None: ...
-
-    def group(self, job: Job) -> list[Job]: ...
-
-    def payload_key(self, job: Job) -> int: ...
-
-    def unindex(self, job: Job) -> None: ...
 
     def holding(self) -> list[Job]: ...
 
@@ -127,21 +116,21 @@ class Passes:
         c = self._cluster
         now = int(time.time())
         begin = time.perf_counter_ns()
-        plan = scheduler.plan(now, c.node_resources, c.partitions, c.jobs)
+        plan = scheduler.plan(now, c.node_resources, c.partitions, c.table.jobs)
         pending = 0
         holding = c.holding() if plan.starts else []
         for job_id, allocations in plan.starts:
-            job = c.jobs.get(job_id)
+            job = c.table.jobs.get(job_id)
             if job is not None and job.state is JobState.PENDING:
                 placed = cores.assign(allocations, c.shapes, holding)
                 c.control.start_job(job, placed, now)
                 holding.append(job)
         for job_id in plan.cancel:
-            job = c.jobs.get(job_id)
+            job = c.table.jobs.get(job_id)
             if job is not None and job.state is JobState.PENDING:
                 c.control.cancel_pending(job, now, reason="DependencyNeverSatisfied")
         for job_id, reason in plan.reasons.items():
-            job = c.jobs.get(job_id)
+            job = c.table.jobs.get(job_id)
             if job is None or job.state is not JobState.PENDING:
                 continue
             pending += 1
@@ -150,9 +139,9 @@ class Passes:
             if job.state_reason != reason:
                 job.state_reason = reason
                 job.last_sched_evaluation = now
-                c.touch(job, now)
+                c.table.touch(job, now)
         for job_id, start in plan.expected_start.items():
-            job = c.jobs.get(job_id)
+            job = c.table.jobs.get(job_id)
             if job is not None and job.state is JobState.PENDING:
                 job.start_time = start
         duration = (time.perf_counter_ns() - begin) // 1000
@@ -168,12 +157,12 @@ class Passes:
         self._last_purge = now
         horizon = now - c.settings.min_job_age
         gone: set[int] = set()
-        for job in list(c.jobs.values()):
-            if job.job_id not in c.jobs or not job.state.is_finished:
+        for job in list(c.table.jobs.values()):
+            if job.job_id not in c.table.jobs or not job.state.is_finished:
                 continue
-            members = c.group(job)
+            members = c.table.group(job)
             if all(m.state.is_finished and m.end_time < horizon for m in members):
-                gone.add(c.payload_key(job))
+                gone.add(c.table.payload_key(job))
                 for member in members:
-                    c.unindex(member)
+                    c.table.unindex(member)
         c.control.drop_payloads(gone)

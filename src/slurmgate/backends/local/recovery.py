@@ -17,8 +17,8 @@ from typing import Protocol
 from slurmgate.backends.local.control import JobControl, completing, runs_script
 from slurmgate.backends.local.executor import Executor
 from slurmgate.backends.local.payloads import PayloadStore
-from slurmgate.backends.local.store import JobStore
-from slurmgate.domain import Job, JobState, JobStateReason
+from slurmgate.backends.local.table import JobTable
+from slurmgate.domain import JobState, JobStateReason
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +28,7 @@ _ENDINGS = frozenset({JobState.CANCELLED.value, JobState.TIMEOUT.value, JobState
 
 class Cluster(Protocol):
     @property
-    def jobs(self) -> dict[int, Job]: ...
-
-    @property
-    def store(self) -> JobStore: ...
+    def table(self) -> JobTable: ...
 
     @property
     def executor(self) -> Executor: ...
@@ -39,16 +36,15 @@ class Cluster(Protocol):
     @property
     def payloads(self) -> PayloadStore: ...
 
-    def payload_key(self, job: Job) -> int: ...
-
 
 async def recover(cluster: Cluster, control: JobControl) -> None:
     """Re-adopt the jobs the store says are running; record those that ended meanwhile."""
-    jobs = cluster.jobs
+    table = cluster.table
+    jobs = table.jobs
     running = [j for j in jobs.values() if j.state is JobState.RUNNING or completing(j)]
     with_process = [j.job_id for j in running if runs_script(j)]
     marks = await asyncio.to_thread(
-        lambda: {i: cluster.payloads.ending(cluster.payload_key(jobs[i]), i) for i in with_process}
+        lambda: {i: cluster.payloads.ending(table.payload_key(jobs[i]), i) for i in with_process}
     )
     for job_id, mark in marks.items():
         if completing(jobs[job_id]):
@@ -92,11 +88,12 @@ async def recover(cluster: Cluster, control: JobControl) -> None:
 
 async def _tidy(cluster: Cluster) -> None:
     """Drop scripts and marks no job in memory needs (finished jobs keep theirs: requeue)."""
-    live = {cluster.payload_key(j) for j in cluster.jobs.values()}
-    stale = await cluster.store.payload_keys() - live
+    live = {cluster.table.payload_key(j) for j in cluster.table.jobs.values()}
+    stale = await cluster.table.store.payload_keys() - live
     if stale:
-        cluster.store.save_nowait((), drop_payloads=stale)
-    unfinished = {cluster.payload_key(j) for j in cluster.jobs.values() if not j.state.is_finished}
+        cluster.table.store.save_nowait((), drop_payloads=stale)
+    table = cluster.table
+    unfinished = {table.payload_key(j) for j in table.jobs.values() if not j.state.is_finished}
     marked = await asyncio.to_thread(cluster.payloads.keys)
     for key in marked - unfinished:
         await asyncio.to_thread(cluster.payloads.remove, key)

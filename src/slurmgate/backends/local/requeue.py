@@ -26,6 +26,7 @@ import time
 from typing import Protocol
 
 from slurmgate.backends.local.ownership import may_act, not_found
+from slurmgate.backends.local.table import JobTable
 from slurmgate.domain import (
     Conflict,
     InvalidRequest,
@@ -51,9 +52,8 @@ class Jobs(Protocol):
 
     def is_admin(self, principal: Principal) -> bool: ...
 
-    def targets(self, job_id: int) -> list[Job]: ...
-
-    async def script_kept(self, job: Job) -> bool: ...
+    @property
+    def table(self) -> JobTable: ...
 
 
 class Control(Protocol):
@@ -69,7 +69,7 @@ async def requeue_job(
     job_id: int,
     options: RequeueOptions,
 ) -> None:
-    targets = cluster.targets(job_id)
+    targets = cluster.table.targets(job_id)
     if not targets:
         raise not_found(job_id)
     if any(job.het_job_id and job.het_job_id != job_id for job in targets):
@@ -130,7 +130,7 @@ async def _refusal(
             error_number=ESLURM_TRANSITION_STATE_NO_UPDATE,
             error="Job can not be altered now, try again later",
         )
-    if job.state.is_finished and not await cluster.script_kept(job):
+    if job.state.is_finished and not await cluster.table.script_kept(job):
         return Conflict(
             f"Job {job_id} cannot be requeued: its script is no longer kept",
             error_number=ESLURM_DISABLED,

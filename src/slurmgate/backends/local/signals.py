@@ -22,6 +22,7 @@ from typing import Protocol
 from slurmgate.backends import selection as chooser
 from slurmgate.backends.local.control import runs_script
 from slurmgate.backends.local.ownership import already_done, check_owner, may_act, not_found
+from slurmgate.backends.local.table import JobTable
 from slurmgate.domain import (
     Conflict,
     InvalidRequest,
@@ -38,15 +39,9 @@ class Jobs(Protocol):
     """What signalling needs of the cluster."""
 
     @property
-    def jobs(self) -> dict[int, Job]: ...
+    def table(self) -> JobTable: ...
 
     def is_admin(self, principal: Principal) -> bool: ...
-
-    def targets(self, job_id: int) -> list[Job]: ...
-
-    def group(self, job: Job) -> list[Job]: ...
-
-    async def load_stored(self, job_id: int) -> list[Job]: ...
 
     def wake(self) -> None: ...
 
@@ -93,9 +88,9 @@ async def signal_job(
     """``scancel --signal`` of one job id: an array's id reaches every task, a het leader's
     every component."""
     _check_signal(sig)
-    targets = cluster.targets(job_id)
+    targets = cluster.table.targets(job_id)
     if not targets:
-        stored = await cluster.load_stored(job_id)
+        stored = await cluster.table.load_stored(job_id)
         if not stored:
             raise not_found(job_id)
         check_owner(cluster, principal, stored)
@@ -117,7 +112,7 @@ def signal_jobs(
     """Signal what ``selection`` chooses (``backends.selection``); one outcome per job."""
     selection.check()
     _check_signal(sig)
-    chosen, outcomes = chooser.choose(cluster.jobs.values(), selection)
+    chosen, outcomes = chooser.choose(cluster.table.jobs.values(), selection)
     steps_only = "FULL_STEPS_ONLY" in selection.flags
     for item in chosen:
         job = item.job
@@ -125,7 +120,7 @@ def signal_jobs(
             outcomes.append(chooser.outcome(job.job_id, item.selected_id, ESLURM_ACCESS_DENIED))
             continue
         # A het leader carries its components; a component chosen alone goes by itself.
-        records = cluster.group(job) if job.het_job_id == job.job_id else [job]
+        records = cluster.table.group(job) if job.het_job_id == job.job_id else [job]
         error = 0
         if not steps_only:  # no steps run here besides the batch script
             try:
