@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -125,6 +127,14 @@ class EventStream:
         return ", ".join(f.event or ":" + ";".join(f.comments) for f in self.seen[-30:])
 
     def close(self) -> None:
+        # Shut the socket down first: a close alone leaves the reader thread blocked in its
+        # recv, and the kernel sends no FIN while the socket is in use (the server would see
+        # the client go only at its next write).
+        stream = self.response.extensions.get("network_stream")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
         self._context.__exit__(None, None, None)
         self._client.close()
 
