@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from slurmgate.api.openapi_push import push_paths
 from slurmgate.api.token_routes import PREFIX
 from slurmgate.auth.tokens import INFINITE_LIFESPAN
 
@@ -128,10 +129,15 @@ def slurmgate_paths() -> dict[str, Any]:
             "Administrators only (403 otherwise). Every endpoint refuses a revoked token.",
             request_required=True,
         ),
+        **push_paths(),
     }
 
 
-TAG = {"name": "slurmgate", "description": "slurmgate's own methods: token refresh, revocation"}
+TAG = {
+    "name": "slurmgate",
+    "description": "slurmgate's own methods: token refresh and revocation, job and node events, "
+    "job output, metrics",
+}
 
 
 #: slurmgate's own query parameters of GET jobs: without them, slurmrestd's answer.
