@@ -1,23 +1,29 @@
 """Request bodies of v0.0.40 and later -> domain types, read through the version's records.
 
-What slurmrestd's data_parser does, and so slurmgate: a key the record does not know is
-ignored with a warning; a value of another JSON type that converts ("2" for an integer, an
-object for the environment) is converted with a warning; one that does not fails the request
-with ESLURM_DATA_CONV_FAILED, naming the field by its JSON path ("#/job/time_limit/").
+Each body is read field by field as its record declares (requests_values.py); the rules here
+turn what has no plain place in the domain types (an environment, flags, a node count range,
+a signal) into it.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from slurmgate.api.signals import parse_signal
-from slurmgate.api.versions.codecs import INFINITE, scalar
-from slurmgate.api.versions.notation import Field, Record
+from slurmgate.api.versions.codecs import INFINITE
+from slurmgate.api.versions.notation import Record
+from slurmgate.api.versions.requests_values import (
+    Reading,
+    conversion_error,
+    read_integer,
+    read_list,
+    read_record,
+    read_string,
+    shown,
+)
 from slurmgate.domain import (
-    InvalidRequest,
     JobSelection,
     JobSpec,
     JobSubmission,
@@ -26,189 +32,6 @@ from slurmgate.domain import (
     UnprocessableRequest,
 )
 from slurmgate.domain import slurm_errno as errno
-
-#: ESLURM_DATA_CONV_FAILED
-DATA_CONV_FAILED = 9202
-
-
-def conversion_error(path: str, message: str) -> InvalidRequest:
-    return InvalidRequest(
-        message, error_number=DATA_CONV_FAILED, error="Unable to convert Data type", source=path
-    )
-
-
-def _json_type(value: object) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    return {str: "string", list: "array", dict: "object", type(None): "null"}[type(value)]
-
-
-@dataclass
-class Reading:
-    """One body being read: its warnings, and the keys that were given (by target)."""
-
-    records: dict[str, Record]
-    rules: dict[str, Callable[[Any, object, str, Reading], None]]
-    warnings: list[str] = field(default_factory=list)
-    given: set[str] = field(default_factory=set)
-    #: What rules read that has no place in the target (a signal, node names).
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def warn(self, path: str, message: str) -> None:
-        self.warnings.append(f"{path}: {message}")
-
-    def converted(self, path: str, wanted: str, value: object) -> None:
-        self.warn(path, f"Expected OpenAPI type={wanted} but got OpenAPI type={_json_type(value)}")
-
-
-# -- scalar values ---------------------------------------------------------------------------
-
-_INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*", re.ASCII)
-_BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
-
-
-def read_integer(value: object, path: str, reading: Reading) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and _INTEGER.fullmatch(value):
-        reading.converted(path, "integer", value)
-        return int(value)
-    raise conversion_error(path, f"Expected integer but got {_shown(value)}")
-
-
-def read_number(value: object, path: str, reading: Reading) -> float:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            pass
-        else:
-            reading.converted(path, "number", value)
-            return number
-    raise conversion_error(path, f"Expected number but got {_shown(value)}")
-
-
-def read_string(value: object, path: str, reading: Reading) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float | bool):
-        reading.converted(path, "string", value)
-        return str(value).lower() if isinstance(value, bool) else str(value)
-    raise conversion_error(path, f"Expected string but got {_shown(value)}")
-
-
-def read_boolean(value: object, path: str, reading: Reading) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | str) and str(value).strip().lower() in _BOOLEANS:
-        reading.converted(path, "boolean", value)
-        return _BOOLEANS[str(value).strip().lower()]
-    raise conversion_error(path, f"Expected boolean but got {_shown(value)}")
-
-
-def read_no_val(value: object, path: str, reading: Reading) -> object:
-    """A number that may be unset (None) or infinite (INFINITE): a number, or the object
-    ``{"set", "infinite", "number"}``."""
-    if isinstance(value, dict):
-        if value.get("infinite") is True:
-            return INFINITE
-        if value.get("set") is False:
-            return None
-        if "number" not in value:
-            raise conversion_error(path, f"Expected a number object but got {_shown(value)}")
-        return read_integer(value["number"], f"{path}number/", reading)
-    return read_integer(value, path, reading)
-
-
-def read_list(value: object, path: str, reading: Reading) -> list[str]:
-    if isinstance(value, str):
-        reading.converted(path, "array", value)
-        return [item for item in value.split(",") if item]
-    if not isinstance(value, list):
-        raise conversion_error(path, f"Expected array but got {_shown(value)}")
-    return [read_string(item, f"{path}{i}/", reading) for i, item in enumerate(value)]
-
-
-def _shown(value: object) -> str:
-    return f'"{value}"' if isinstance(value, str) else repr(value)
-
-
-#: What each integer type holds, below Slurm's NO_VAL and INFINITE for the unsigned ones (the
-#: store keeps int64).
-_RANGES = {
-    "i32": (-(2**31), 2**31 - 1),
-    "i64": (-(2**63), 2**63 - 1),
-    "i": (-(2**63), 2**63 - 1),
-    "u16n": (0, 0xFFFD),
-    "u32n": (0, 0xFFFFFFFD),
-    "u64n": (0, 2**63 - 1),
-    "i32n": (-(2**31), 2**31 - 1),
-    "i64n": (-(2**63), 2**63 - 1),
-}
-
-
-def _in_range(number: object, code: str, path: str) -> object:
-    low, high = _RANGES.get(code, (-(2**63), 2**63 - 1))
-    if isinstance(number, int) and not low <= number <= high:
-        raise conversion_error(path, f"{number} is out of range ({low} to {high})")
-    return number
-
-
-def read_scalar(item: Field, value: object, path: str, reading: Reading) -> object:
-    code = item.base_type.split("=", 1)[0]
-    if item.is_list or code in ("csv", "hostlist"):
-        items = read_list(value, path, reading)
-        return ",".join(items) if code in ("csv", "hostlist") and not item.is_list else items
-    codec = scalar(code)
-    if codec is not None and codec.helper in ("number", "floating"):
-        return _in_range(read_no_val(value, path, reading), code, path)
-    kind = codec.schema.get("type") if codec is not None else "object"
-    if kind == "integer":
-        return _in_range(read_integer(value, path, reading), code, path)
-    if kind == "number":
-        return read_number(value, path, reading)
-    if kind == "boolean":
-        return read_boolean(value, path, reading)
-    if kind == "string":
-        return read_string(value, path, reading)
-    return value
-
-
-# -- records ---------------------------------------------------------------------------------
-
-
-def read_record(body: object, record: Record, target: Any, path: str, reading: Reading) -> None:
-    """Every key of ``body`` into ``target`` as ``record``'s fields say."""
-    if not isinstance(body, dict):
-        raise conversion_error(path, f"Expected object but got {_shown(body)}")
-    fields = {f.name: f for f in record.fields}
-    for key, value in body.items():
-        where = f"{path}{key}/"
-        item = fields.get(key)
-        if item is None:
-            reading.warn(where, f'Ignoring unknown field "{key}"')
-            continue
-        if value is None:  # null reads as "not given"
-            continue
-        if item.source == "-":
-            reading.warn(where, f'"{key}" is accepted but not supported by slurmgate; ignored')
-            continue
-        if item.source.startswith("~"):
-            reading.rules[item.source[1:]](target, value, where, reading)
-            reading.given.add(item.source[1:])
-            continue
-        attribute = item.source or item.name
-        setattr(target, attribute, read_scalar(item, value, where, reading))
-        reading.given.add(attribute)
-
 
 # -- jobs ------------------------------------------------------------------------------------
 
@@ -315,7 +138,7 @@ def parse_submission(
     """POST job/submit (and job/allocate, whose components are ``hetjob``)."""
     reading = Reading(records, JOB_RULES)
     if not isinstance(body, dict):
-        raise conversion_error("#/", f"Expected object but got {_shown(body)}")
+        raise conversion_error("#/", f"Expected object but got {shown(body)}")
     many = "hetjob" if operation == "job_allocate" else "jobs"
     for key in body:
         if key not in ("script", "job", many):
