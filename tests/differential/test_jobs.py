@@ -181,6 +181,21 @@ def test_array_submission(
             ]
 
 
+@pytest.mark.parametrize("version", [v for v in VERSIONS if not legacy(v)])
+def test_lenient_submission(
+    alice: Daemons, workdir: Path, cancel_at_end: CancelAtEnd, version: str
+) -> None:
+    """Values of other JSON types that convert, and keys the version does not know: accepted
+    with the same warnings, in the same order."""
+    request = _held(version, workdir, comment=7, tasks="1", requeue="yes")
+    request["job"].update(nosuchfield=1.5, nested={"inner": None})
+    request["unknown"] = [1]
+    pair, both = _submit(alice, version, request, cancel_at_end)
+    _submission_alike(version, both)
+    assert len(both.gate.body["warnings"]) >= 6, both.gate
+    assert_same_job(alice, version, pair, after="submitted leniently alike")
+
+
 # No name: 22.05's slurmrestd answers 200 to a new name but leaves the job's as it was
 # (slurmgate applies it; tests/contract covers that).
 UPDATE = {"comment": "updated", "time_limit": 3, "nice": 10}

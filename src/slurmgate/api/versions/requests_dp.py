@@ -127,22 +127,26 @@ def _no_infinite(target: Any, path: str, unlimited: tuple[str, ...] = ()) -> Non
 
 def _job(body: object, records: dict[str, Record], path: str, reading: Reading) -> JobSpec:
     spec = JobSpec()
-    read_record(body, records["job_desc_msg"], spec, path, reading)
+    read_record(body, records["job_desc_msg"], spec, path, reading, "job_desc_msg")
     _no_infinite(spec, path, _UNLIMITED)
     return spec
 
 
 def parse_submission(
-    body: object, records: dict[str, Record], *, operation: str = "job_submit"
+    body: object,
+    records: dict[str, Record],
+    *,
+    operation: str = "job_submit",
+    with_values: bool = True,
 ) -> tuple[JobSubmission, list[str]]:
-    """POST job/submit (and job/allocate, whose components are ``hetjob``)."""
-    reading = Reading(records, JOB_RULES)
+    """POST job/submit (and job/allocate, whose components are ``hetjob``): the script, the
+    components, the job, then the keys the request does not know, as the daemons read them."""
+    reading = Reading(records, JOB_RULES, with_values=with_values)
     if not isinstance(body, dict):
         raise conversion_error("#/", f"Expected object but got {shown(body)}")
     many = "hetjob" if operation == "job_allocate" else "jobs"
-    for key in body:
-        if key not in ("script", "job", many):
-            reading.warn(f"#/{key}/", f'Ignoring unknown field "{key}"')
+    given = body.get("script")
+    script = None if given is None else read_string(given, "#/script/", reading)
     if body.get("job") is not None:
         jobs = [_job(body["job"], records, "#/job/", reading)]
     elif isinstance(body.get(many), list) and body[many]:
@@ -154,9 +158,12 @@ def parse_submission(
             error="Query empty or not RFC7320 compliant",
             source="job/submit",
         )
-    script = body.get("script")
+    for key, value in body.items():
+        if key not in ("script", "job", many):
+            request = "job_alloc_req" if operation == "job_allocate" else "job_submit_req"
+            reading.unknown(f"#/{key}/", key, value, request.upper())
     if script is not None:
-        jobs[0].script = read_string(script, "#/script/", reading)
+        jobs[0].script = script
     if operation == "job_submit" and not jobs[0].script:
         raise UnprocessableRequest(
             'Populated "script" field is required for job submission',
@@ -170,9 +177,11 @@ def parse_submission(
 _UPDATABLE = set(JobUpdate.__slots__)
 
 
-def parse_update(body: object, records: dict[str, Record]) -> tuple[JobUpdate, list[str]]:
+def parse_update(
+    body: object, records: dict[str, Record], *, with_values: bool = True
+) -> tuple[JobUpdate, list[str]]:
     """POST job/{job_id}: a job_desc_msg whose given fields are the changes."""
-    reading = Reading(records, JOB_RULES)
+    reading = Reading(records, JOB_RULES, with_values=with_values)
     spec = _job(body, records, "#/", reading)
     update = JobUpdate()
     for name in sorted(reading.given):
@@ -226,22 +235,22 @@ NODE_RULES: dict[str, Callable[[Any, object, str, Reading], None]] = {
 
 
 def parse_selection(
-    body: object, records: dict[str, Record]
+    body: object, records: dict[str, Record], *, with_values: bool = True
 ) -> tuple[JobSelection, int | None, list[str]]:
     """DELETE jobs: kill_jobs_msg -> (the selection, the signal if given, warnings)."""
-    reading = Reading(records, SELECTION_RULES)
+    reading = Reading(records, SELECTION_RULES, with_values=with_values)
     selection = JobSelection()
-    read_record(body, records["kill_jobs_msg"], selection, "#/", reading)
+    read_record(body, records["kill_jobs_msg"], selection, "#/", reading, "kill_jobs_msg")
     return selection, reading.extra.get("signal"), reading.warnings
 
 
 def parse_node_update(
-    body: object, records: dict[str, Record]
+    body: object, records: dict[str, Record], *, with_values: bool = True
 ) -> tuple[list[str], NodeUpdate, list[str]]:
     """POST nodes / node/{name}: update_node_msg -> (the names it gives, the update, warnings)."""
-    reading = Reading(records, NODE_RULES)
+    reading = Reading(records, NODE_RULES, with_values=with_values)
     update = NodeUpdate()
-    read_record(body, records["update_node_msg"], update, "#/", reading)
+    read_record(body, records["update_node_msg"], update, "#/", reading, "update_node_msg")
     _no_infinite(update, "#/")
     if isinstance(update.state, list):
         update.state = [s.upper() for s in update.state]

@@ -3,11 +3,14 @@
 What slurmrestd's data_parser does, and so slurmgate: a key the record does not know is
 ignored with a warning; a value of another JSON type that converts ("2" for an integer, an
 object for the environment) is converted with a warning; one that does not fails the request
-with ESLURM_DATA_CONV_FAILED, naming the field by its JSON path ("#/job/time_limit/").
+with ESLURM_DATA_CONV_FAILED, naming the field by its JSON path ("#/job/time_limit/"). The
+fields are read in their record's order, the unknown keys after them, and the warnings worded,
+as the daemons do.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +40,18 @@ def _json_type(value: object) -> str:
     return {str: "string", list: "array", dict: "object", type(None): "null"}[type(value)]
 
 
+#: data_type_to_string(): Slurm's names of the JSON types.
+_SLURM_TYPES = {
+    "null": "null",
+    "array": "list",
+    "object": "dictionary",
+    "integer": "64 bit integer",
+    "string": "string",
+    "number": "floating point number",
+    "boolean": "boolean",
+}
+
+
 @dataclass
 class Reading:
     """One body being read: its warnings, and the keys that were given (by target)."""
@@ -47,12 +62,31 @@ class Reading:
     given: set[str] = field(default_factory=set)
     #: What rules read that has no place in the target (a signal, node names).
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Whether a conversion's warning ends with the value given (v0.0.41 on).
+    with_values: bool = True
 
     def warn(self, path: str, message: str) -> None:
         self.warnings.append(f"{path}: {message}")
 
     def converted(self, path: str, wanted: str, value: object) -> None:
-        self.warn(path, f"Expected OpenAPI type={wanted} but got OpenAPI type={_json_type(value)}")
+        """A value read as ``wanted`` ("integer format=int32") from another JSON type."""
+        got = _json_type(value)
+        text = (
+            f"Expected OpenAPI type={wanted} (Slurm type={_SLURM_TYPES[wanted.split()[0]]})"
+            f" but got OpenAPI type={got} (Slurm type={_SLURM_TYPES[got]})"
+        )
+        if self.with_values:
+            text += ": " + json.dumps(value, separators=(",", ":"))
+        self.warn(path, text)
+
+    def unknown(self, path: str, key: str, value: object, parser: str) -> None:
+        """A key ``parser``'s record does not know; an object's keys, each (as the daemons)."""
+        if isinstance(value, dict):
+            for inner, item in value.items():
+                self.unknown(f"{path}{inner}/", inner, item, parser)
+            return
+        kind = _SLURM_TYPES[_json_type(value)]
+        self.warn(path, f'Ignoring unknown field "{key}" of type {kind} in DATA_PARSER_{parser}')
 
 
 # -- scalar values ---------------------------------------------------------------------------
@@ -61,18 +95,21 @@ _INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*", re.ASCII)
 _BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 
 
-def read_integer(value: object, path: str, reading: Reading) -> int:
+def read_integer(value: object, path: str, reading: Reading, wanted: str | None = "integer") -> int:
+    """An integer; converted from a number or text with a warning (none if ``wanted`` is
+    None: a number object's number, which the daemons read from text silently)."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and _INTEGER.fullmatch(value):
-        reading.converted(path, "integer", value)
+    if (isinstance(value, float) and value.is_integer()) or (
+        isinstance(value, str) and _INTEGER.fullmatch(value)
+    ):
+        if wanted is not None:
+            reading.converted(path, wanted, value)
         return int(value)
     raise conversion_error(path, f"Expected integer but got {shown(value)}")
 
 
-def read_number(value: object, path: str, reading: Reading) -> float:
+def read_number(value: object, path: str, reading: Reading, wanted: str = "number") -> float:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     if isinstance(value, str):
@@ -81,7 +118,7 @@ def read_number(value: object, path: str, reading: Reading) -> float:
         except ValueError:
             pass
         else:
-            reading.converted(path, "number", value)
+            reading.converted(path, wanted, value)
             return number
     raise conversion_error(path, f"Expected number but got {shown(value)}")
 
@@ -114,8 +151,8 @@ def read_no_val(value: object, path: str, reading: Reading) -> object:
             return None
         if "number" not in value:
             raise conversion_error(path, f"Expected a number object but got {shown(value)}")
-        return read_integer(value["number"], f"{path}number/", reading)
-    return read_integer(value, path, reading)
+        return read_integer(value["number"], f"{path}number/", reading, None)
+    return read_integer(value, path, reading, None)
 
 
 def read_list(value: object, path: str, reading: Reading) -> list[str]:
@@ -160,11 +197,13 @@ def read_scalar(item: Field, value: object, path: str, reading: Reading) -> obje
     codec = scalar(code)
     if codec is not None and codec.helper in ("number", "floating"):
         return _in_range(read_no_val(value, path, reading), code, path)
-    kind = codec.schema.get("type") if codec is not None else "object"
+    schema = codec.schema if codec is not None else {"type": "object"}
+    kind = schema.get("type", "object")
+    wanted = kind + (f" format={schema['format']}" if "format" in schema else "")
     if kind == "integer":
-        return _in_range(read_integer(value, path, reading), code, path)
+        return _in_range(read_integer(value, path, reading, wanted), code, path)
     if kind == "number":
-        return read_number(value, path, reading)
+        return read_number(value, path, reading, wanted)
     if kind == "boolean":
         return read_boolean(value, path, reading)
     if kind == "string":
@@ -175,26 +214,32 @@ def read_scalar(item: Field, value: object, path: str, reading: Reading) -> obje
 # -- records ---------------------------------------------------------------------------------
 
 
-def read_record(body: object, record: Record, target: Any, path: str, reading: Reading) -> None:
-    """Every key of ``body`` into ``target`` as ``record``'s fields say."""
+def read_record(
+    body: object, record: Record, target: Any, path: str, reading: Reading, name: str
+) -> None:
+    """Every key of ``body`` into ``target`` as the fields of ``record`` (named ``name``,
+    "job_desc_msg") say: in the record's order, then the keys it does not know."""
     if not isinstance(body, dict):
         raise conversion_error(path, f"Expected object but got {shown(body)}")
-    fields = {f.name: f for f in record.fields}
+    for item in record.fields:
+        if item.name in body:
+            _read_field(item, body[item.name], target, f"{path}{item.name}/", reading)
+    known = set(record.names)
     for key, value in body.items():
-        where = f"{path}{key}/"
-        item = fields.get(key)
-        if item is None:
-            reading.warn(where, f'Ignoring unknown field "{key}"')
-            continue
-        if value is None:  # null reads as "not given"
-            continue
-        if item.source == "-":
-            reading.warn(where, f'"{key}" is accepted but not supported by slurmgate; ignored')
-            continue
-        if item.source.startswith("~"):
-            reading.rules[item.source[1:]](target, value, where, reading)
-            reading.given.add(item.source[1:])
-            continue
-        attribute = item.source or item.name
-        setattr(target, attribute, read_scalar(item, value, where, reading))
-        reading.given.add(attribute)
+        if key not in known:
+            reading.unknown(f"{path}{key}/", key, value, name.upper())
+
+
+def _read_field(item: Field, value: object, target: Any, where: str, reading: Reading) -> None:
+    if value is None:  # null reads as "not given"
+        return
+    if item.source == "-":
+        reading.warn(where, f'"{item.name}" is accepted but not supported by slurmgate; ignored')
+        return
+    if item.source.startswith("~"):
+        reading.rules[item.source[1:]](target, value, where, reading)
+        reading.given.add(item.source[1:])
+        return
+    attribute = item.source or item.name
+    setattr(target, attribute, read_scalar(item, value, where, reading))
+    reading.given.add(attribute)

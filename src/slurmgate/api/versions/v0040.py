@@ -24,6 +24,7 @@ SPEC = VersionSpec(
     data_parser="data_parser/v0.0.40",
     request_style="data_parser",
     submission_notices="warnings",
+    warns_with_values=False,
     failure_records=frozenset({"job_update", "jobs_signal"}),
     # An unknown node, partition or reservation: the daemons print no list.
     bare_failures=frozenset({"node", "partition", "reservation"}),

@@ -9,6 +9,7 @@ from slurmgate.api.versions.version import VersionSpec
 SPEC: VersionSpec = V0040.evolve(
     "v0.0.41",
     data_parser="data_parser/v0.0.41",
+    warns_with_values=True,
     records={
         **dp_envelope.RECORDS,
         **dp_jobs.RECORDS_41,

@@ -96,6 +96,8 @@ class VersionSpec:
     #: Where an accepted submission's notice (a held job) goes: "errors", as slurmrestd 22.05
     #: put it beside a 200, or "warnings", as data_parser versions do.
     submission_notices: str = "errors"
+    #: Whether a warning about a converted request value ends with the value (v0.0.41 on).
+    warns_with_values: bool = True
     #: Operations another plugin of the daemon answers: operation -> (its type, its name).
     plugins: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     #: The views its tables may name (views.py).
@@ -137,6 +139,7 @@ class Version:
         self._renders: dict[str, Render] = {}
         self._items: dict[str, Render] = {}
         self._metas: dict[tuple[ClusterInfo, str], Meta] = {}
+        self._shown = spec.warns_with_values
 
     # -- what the OpenAPI document needs ---------------------------------------------------
 
@@ -294,21 +297,23 @@ class Version:
     def parse_submission(self, body: object) -> tuple[JobSubmission, list[str]]:
         if self.spec.request_style == "sbatch":
             return submission.parse_submission(body, self.name)
-        return requests_dp.parse_submission(body, dict(self.spec.records))
+        return requests_dp.parse_submission(body, dict(self.spec.records), with_values=self._shown)
 
     def parse_allocation(self, body: object) -> tuple[JobSubmission, list[str]]:
-        return requests_dp.parse_submission(body, dict(self.spec.records), operation="job_allocate")
+        return requests_dp.parse_submission(
+            body, dict(self.spec.records), operation="job_allocate", with_values=self._shown
+        )
 
     def parse_update(self, body: object) -> tuple[JobUpdate, list[str]]:
         if self.spec.request_style == "sbatch":
             return submission.parse_update(body, self.name)
-        return requests_dp.parse_update(body, dict(self.spec.records))
+        return requests_dp.parse_update(body, dict(self.spec.records), with_values=self._shown)
 
     def parse_selection(self, body: object) -> tuple[JobSelection, int | None, list[str]]:
-        return requests_dp.parse_selection(body, dict(self.spec.records))
+        return requests_dp.parse_selection(body, dict(self.spec.records), with_values=self._shown)
 
     def parse_node_update(self, body: object) -> tuple[list[str], NodeUpdate, list[str]]:
-        return requests_dp.parse_node_update(body, dict(self.spec.records))
+        return requests_dp.parse_node_update(body, dict(self.spec.records), with_values=self._shown)
 
 
 Factory = Callable[[VersionSpec], Version]

@@ -309,8 +309,9 @@ def submit_error_code(answer: Answer) -> int:
 
 
 def submit_error(answer: Answer) -> str:
+    """slurm_strerror() of that code: "No error" for 0."""
     text: str = answer.result.error
-    return text
+    return text or ("No error" if not answer.result.error_number else "")
 
 
 def first_job_id(answer: Answer) -> str:
