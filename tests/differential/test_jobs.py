@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -91,51 +93,45 @@ def _submission_alike(version: str, both: Both) -> None:
                  volatile=["$.job_id", "$.result.job_id"])  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def running(
-    alice: Daemons, workdir: Path, cancel_at_end: CancelAtEnd
-) -> dict[str, tuple[Pair, Both]]:
-    """Per version, two running jobs submitted alike, and the answers (waited for at once)."""
-    submitted = {
-        version: _submit(
-            alice,
-            version,
-            job_request(workdir, f"differential-{version}", version, script=TRAPPING),
-            cancel_at_end,
-        )
-        for version in VERSIONS
-    }
-    alice.wait_for([j for pair, _ in submitted.values() for j in (pair.a, pair.b)], {"RUNNING"})
-    return submitted
+@dataclass(frozen=True)
+class Running:
+    """Two running jobs of one version, submitted alike, and the submission's answers."""
+
+    version: str
+    pair: Pair
+    both: Both
 
 
-@pytest.mark.parametrize("version", VERSIONS)
-def test_submission_answer(version: str, running: dict[str, tuple[Pair, Both]]) -> None:
-    _submission_alike(version, running[version][1])
+@pytest.fixture(scope="module", params=VERSIONS)
+def running(request: pytest.FixtureRequest, alice: Daemons, workdir: Path) -> Iterator[Running]:
+    """One version at a time (the tests are grouped by it): two of the node's CPUs at most."""
+    version: str = request.param
+    jobs: list[int] = []
+    try:
+        submission = job_request(workdir, f"differential-{version}", version, script=TRAPPING)
+        pair, both = _submit(alice, version, submission, lambda _owner, job: jobs.append(job))
+        alice.wait_for([pair.a, pair.b], {"RUNNING"})
+        yield Running(version, pair, both)
+    finally:
+        for job_id in jobs:
+            alice.cancel(job_id)
 
 
-@pytest.mark.parametrize("version", VERSIONS)
-def test_submitted_jobs_are_alike(
-    alice: Daemons, version: str, running: dict[str, tuple[Pair, Both]]
-) -> None:
-    pair, _ = running[version]
-    assert_same_job(alice, version, pair, after="submitted alike")
+def test_submission_answer(running: Running) -> None:
+    _submission_alike(running.version, running.both)
 
 
-@pytest.mark.parametrize("version", VERSIONS)
-def test_running_jobs_read_alike(
-    alice: Daemons, version: str, running: dict[str, tuple[Pair, Both]]
-) -> None:
-    pair, _ = running[version]
-    for job_id in (pair.a, pair.b):
-        assert_reads_alike(alice, version, "job/{job_id}", job_id=job_id)
+def test_submitted_jobs_are_alike(alice: Daemons, running: Running) -> None:
+    assert_same_job(alice, running.version, running.pair, after="submitted alike")
 
 
-@pytest.mark.parametrize("version", VERSIONS)
-def test_signal(
-    alice: Daemons, workdir: Path, version: str, running: dict[str, tuple[Pair, Both]]
-) -> None:
-    pair, _ = running[version]
+def test_running_jobs_read_alike(alice: Daemons, running: Running) -> None:
+    for job_id in (running.pair.a, running.pair.b):
+        assert_reads_alike(alice, running.version, "job/{job_id}", job_id=job_id)
+
+
+def test_signal(alice: Daemons, workdir: Path, running: Running) -> None:
+    version, pair = running.version, running.pair
     _act_on_both(alice, "DELETE", version, pair, params={"signal": "USR1"})
 
     files = [workdir / f"signalled-{job_id}" for job_id in (pair.a, pair.b)]
