@@ -415,6 +415,15 @@ ERRORS: tuple[KnownError, ...] = (
         versions="v0.0.4[01]",
     ),
     KnownError(
+        DAEMON_BUG,
+        "numeric update_time",
+        "24.11's v0.0.40 and v0.0.41 refuse every numeric update_time ('Parsing of ... for "
+        "timestamp failed', ESLURM_DATA_CONV_FAILED, 422 or 500); slurmgate answers as the "
+        "version means it: the listing, empty when nothing changed since",
+        versions="v0.0.4[01]",
+        releases="24.11",
+    ),
+    KnownError(
         INTENTIONAL,
         "reconfigure as a user",
         "slurmgate does not reconfigure slurmctld, whoever asks: 501 (ESLURM_NOT_SUPPORTED), "

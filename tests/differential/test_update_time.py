@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from tests.differential.known import error_explained
 from tests.differential.pair import (
     RELEASE,
     VERSIONS,
@@ -27,12 +28,10 @@ LISTINGS = ("jobs", "nodes", "partitions", "reservations", "licenses")
 #: A time after every change: nothing changed since.
 LATER = str(int(time.time()) + 24 * 3600)
 
-#: Where slurmrestd refuses every numeric update_time (known.py: a daemon bug).
-REFUSED = ("24.11", ("v0.0.40", "v0.0.41"))
-
 
 def _refused(version: str) -> bool:
-    return RELEASE == REFUSED[0] and version in REFUSED[1]
+    """Where slurmrestd refuses every numeric update_time (known.ERRORS: a daemon bug)."""
+    return error_explained("numeric update_time", version, RELEASE, [])
 
 
 def _params(*, refused: bool = False) -> list[object]:
