@@ -33,6 +33,28 @@ from slurmgate.domain import (
     SubmitResult,
 )
 from slurmgate.domain.access import AccessRules
+from slurmgate.domain.accounting import AccountingJob, AccountingQuery, Tres
+from slurmgate.domain.associations import (
+    Account,
+    AccountQuery,
+    Association,
+    AssociationAdd,
+    AssociationQuery,
+    Qos,
+    QosQuery,
+    User,
+    UserQuery,
+    Wckey,
+    WckeyQuery,
+)
+from slurmgate.domain.dbd import (
+    ClusterQuery,
+    ClusterRecord,
+    DbdPing,
+    DbdStats,
+    Instance,
+    InstanceQuery,
+)
 
 T = TypeVar("T")
 
@@ -59,6 +81,15 @@ class Capability(StrEnum):
     SHARES = "shares"
     #: Core-by-core layout of a running job (resources/{job_id}).
     RESOURCE_LAYOUT = "resource_layout"
+    #: Accounting reads: job history, accounts, users, associations, QOS, TRES, clusters,
+    #: the accounting daemon's ping and statistics.
+    ACCOUNTING = "accounting"
+    #: Adding, changing and removing accounts, users, associations and QOS.
+    ACCOUNTING_ADMIN = "accounting_admin"
+    #: Workload characterization keys (wckeys).
+    WCKEYS = "wckeys"
+    #: Cloud instances the nodes ran on.
+    INSTANCES = "instances"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +118,96 @@ class ClusterInfo:
         return f"{major}.{minor:02d}.{micro}"
 
 
+class AccountingSource(Protocol):
+    """Accounting, the accounting daemon's side of a cluster (slurmdbd): every backend has it,
+    and so does the cache in front of one (``slurmgate.accounting``).
+
+    A backend without ``ACCOUNTING`` raises NotSupported from all of these, without
+    ``ACCOUNTING_ADMIN`` from the changes, without ``WCKEYS`` or ``INSTANCES`` from those.
+    Changes answer with what they changed: the names added, changed or removed.
+    """
+
+    async def accounting_rules(self, principal: Principal) -> AccessRules:
+        """The accounting daemon's PrivateData and who is exempt from it (operators, and
+        coordinators of accounts), for answers shared between users who see the same rows."""
+
+    async def accounting_jobs(
+        self, principal: Principal, query: AccountingQuery
+    ) -> list[AccountingJob]:
+        """Accounting records ``query`` chooses that ``principal`` may see, with their steps
+        unless ``query.skip_steps``."""
+
+    async def accounting_job(self, principal: Principal, job_id: str) -> list[AccountingJob]:
+        """The records of one job (``12``), array task (``12_3``) or het component
+        (``12+1``): every task or component of an array's or het job's id, every run of a
+        requeued job. ``NotFound`` if none."""
+
+    async def accounts(self, principal: Principal, query: AccountQuery) -> list[Account]: ...
+
+    async def add_accounts(self, principal: Principal, accounts: list[Account]) -> list[str]:
+        """Add the accounts that do not exist and change the description and organization
+        of those that do."""
+
+    async def add_accounts_with_associations(
+        self, principal: Principal, account: Account, add: AssociationAdd
+    ) -> list[str]:
+        """Add ``add.accounts`` (described as ``account``) with their associations on
+        ``add.clusters`` (the backend's cluster when none), under ``add.template``'s
+        parent account."""
+
+    async def remove_account(self, principal: Principal, name: str) -> list[str]: ...
+
+    async def users(self, principal: Principal, query: UserQuery) -> list[User]: ...
+
+    async def add_users(self, principal: Principal, users: list[User]) -> list[str]:
+        """Add the users that do not exist and change those that do (admin level, default
+        account and wckey; coordinated accounts are added)."""
+
+    async def add_users_with_associations(
+        self, principal: Principal, add: AssociationAdd, user: User | None = None
+    ) -> list[str]:
+        """Add ``add.users`` (with ``user``'s admin level and defaults) and their associations
+        with every account of ``add.accounts``."""
+
+    async def remove_user(self, principal: Principal, name: str) -> list[str]: ...
+
+    async def associations(
+        self, principal: Principal, query: AssociationQuery
+    ) -> list[Association]: ...
+
+    async def set_associations(
+        self, principal: Principal, associations: list[Association]
+    ) -> list[str]:
+        """Add the associations that do not exist (by cluster, account, user, partition) and
+        change those that do with the fields given (None leaves a field as it is)."""
+
+    async def remove_associations(self, principal: Principal, query: AssociationQuery) -> list[str]:
+        """Remove the associations ``query`` chooses (an empty query is refused)."""
+
+    async def qos(self, principal: Principal, query: QosQuery) -> list[Qos]: ...
+
+    async def set_qos(self, principal: Principal, qos: list[Qos]) -> list[str]:
+        """Add the QOS that do not exist and change those that do."""
+
+    async def remove_qos(self, principal: Principal, name: str) -> list[str]: ...
+
+    async def tres(self, principal: Principal) -> list[Tres]:
+        """The TRES table (types, names and ids; counts 0)."""
+
+    async def clusters(self, principal: Principal, query: ClusterQuery) -> list[ClusterRecord]: ...
+
+    async def wckeys(self, principal: Principal, query: WckeyQuery) -> list[Wckey]: ...
+
+    async def instances(self, principal: Principal, query: InstanceQuery) -> list[Instance]: ...
+
+    async def dbd_ping(self, principal: Principal) -> list[DbdPing]:
+        """Whether the accounting daemon answers; never raises for one that does not."""
+
+    async def dbd_stats(self, principal: Principal) -> DbdStats: ...
+
+
 @runtime_checkable
-class Backend(Protocol):
+class Backend(AccountingSource, Protocol):
     """What every cluster backend implements. All methods may raise ``SlurmgateError``.
 
     Objects a backend returns are its own live records, not copies (copying 1,000 jobs costs

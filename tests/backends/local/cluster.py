@@ -9,7 +9,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from slurmgate.backends.local.backend import LocalBackend
-from slurmgate.config import LocalSettings, NodeConfig, PartitionConfig
+from slurmgate.config import (
+    AccountConfig,
+    LocalSettings,
+    NodeConfig,
+    PartitionConfig,
+    UserConfig,
+)
 from slurmgate.domain import Job, JobSpec, JobState, JobSubmission, Principal
 
 ROOT = Principal("root")
@@ -31,6 +37,20 @@ def settings(**overrides: object) -> LocalSettings:
     }
     values.update(overrides)
     return LocalSettings.model_validate(values)
+
+
+def with_accounts(*names: str, user: str = "root") -> dict[str, object]:
+    """Settings overrides: accounts ``names`` under root, which ``user`` may charge."""
+    return {
+        "accounts": [AccountConfig(name=name) for name in names],
+        "users": [
+            UserConfig(
+                name=user,
+                accounts=["root", *names] if user == "root" else list(names),
+                admin_level="Administrator" if user == "root" else "None",
+            )
+        ],
+    }
 
 
 async def cancel_everything(backend: LocalBackend) -> None:

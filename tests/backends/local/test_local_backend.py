@@ -55,7 +55,7 @@ from tests.backends.local.cluster import (
 # -- lifecycle ------------------------------------------------------------------------------
 
 
-async def test_backend_implements_the_protocol_with_every_capability_but_shares_and_node_removal(
+async def test_backend_implements_the_protocol_with_every_capability_but_a_few(
     make_backend: Factory,
 ) -> None:
     backend = await make_backend()
@@ -63,6 +63,8 @@ async def test_backend_implements_the_protocol_with_every_capability_but_shares_
     assert backend.capabilities == frozenset(Capability) - {
         Capability.SHARES,
         Capability.DELETE_NODES,
+        Capability.WCKEYS,
+        Capability.INSTANCES,
     }
     assert backend.info.release == "22.05.8"
     [ping] = await backend.ping(ROOT)

@@ -24,6 +24,7 @@ from tests.backends.local.cluster import (
     submit,
     wait_state,
     wait_until,
+    with_accounts,
 )
 
 KILL = int(signal.SIGKILL)
@@ -110,7 +111,7 @@ async def test_a_user_filter_leaves_other_users_jobs_out_silently(
 async def test_named_jobs_are_each_answered_even_when_they_cannot_be_signalled(
     make_backend: Factory, tmp_path: Path
 ) -> None:
-    backend = await make_backend()
+    backend = await make_backend(**with_accounts("physics", "chemistry"))
     done = await submit(backend, spec(tmp_path))
     await wait_state(backend, done, JobState.COMPLETED)
     other_account = await submit(backend, spec(tmp_path, hold=True, account="physics"))

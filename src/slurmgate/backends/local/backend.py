@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from slurmgate.backends.base import Capability, ClusterInfo, Listing
+from slurmgate.backends.delegation import AccountingDelegate
 from slurmgate.backends.local import (
     cores,
     layouts,
@@ -38,10 +39,12 @@ from slurmgate.backends.local import (
     resources,
     signals,
 )
-from slurmgate.backends.local.control import JobControl, completing
+from slurmgate.backends.local.acct_service import LocalAccounting
+from slurmgate.backends.local.control import JobControl
 from slurmgate.backends.local.diag import Diagnostics
 from slurmgate.backends.local.executor import Executor
 from slurmgate.backends.local.intake import Intake
+from slurmgate.backends.local.job_facts import completing
 from slurmgate.backends.local.node_states import NodeStates
 from slurmgate.backends.local.ownership import not_found
 from slurmgate.backends.local.pass_state import NodeResources
@@ -92,10 +95,15 @@ _NO_FAIR_SHARE = (
 )
 
 
-class LocalBackend:
+class LocalBackend(AccountingDelegate):
     name = "local"
-    #: No fair-share scheduler (shares) and no dynamic nodes (delete_nodes).
-    capabilities = frozenset(Capability) - {Capability.SHARES, Capability.DELETE_NODES}
+    #: No fair-share scheduler (shares), dynamic nodes (delete_nodes), wckeys or instances.
+    capabilities = frozenset(Capability) - {
+        Capability.SHARES,
+        Capability.DELETE_NODES,
+        Capability.WCKEYS,
+        Capability.INSTANCES,
+    }
     #: Lists need no privilege here; the name only labels the mirror's reads in diag.
     service_user = "root"
     live_records = True
@@ -119,6 +127,8 @@ class LocalBackend:
         self.diag = Diagnostics(int(time.time()))
         self.payloads = PayloadStore(state_dir / "scripts")
         self.executor = Executor(state_dir / "spool", self._on_exit)
+        self.accounting = LocalAccounting(settings, self.table, self.layout, is_admin=self.is_admin)
+        self.accounting_source = self.accounting
         self.control = JobControl(
             self.table,
             self.executor,
@@ -128,6 +138,7 @@ class LocalBackend:
             hostname=self.host.hostname,
             run_as=self.rules,
             wake=self.wake,
+            runs=self.accounting.runs,
         )
         self.intake = Intake(
             self.table,
@@ -135,6 +146,7 @@ class LocalBackend:
             self,
             self.priority_basic,
             self.diag,
+            self.accounting,
             max_job_count=settings.max_job_count,
             wake=self.wake,
         )
@@ -144,6 +156,7 @@ class LocalBackend:
             self.layout,
             self,
             self.priority_basic,
+            self.accounting,
             arm_time_limit=self.control.arm_time_limit,
             wake=self.wake,
         )
@@ -186,6 +199,7 @@ class LocalBackend:
         self._node_resources = self.layout.node_resources(self.node_states)
         self.priority_basic.resume(self.jobs.values())
         self.table.last_change = max((j.last_update for j in self.jobs.values()), default=now)
+        await self.accounting.start(state.entities)
         await recovery.recover(self, self.control)
         self.passes.start()
 
@@ -196,6 +210,7 @@ class LocalBackend:
 
     async def stop(self) -> None:
         await self.passes.stop()
+        await self.accounting.stop()
         await self.control.close()
         await self.executor.close()
         store = self.table.attached_store

@@ -34,8 +34,15 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from slurmgate.backends.local.acct_runs import RunRecorder
 from slurmgate.backends.local.diag import Diagnostics
 from slurmgate.backends.local.executor import Executor
+from slurmgate.backends.local.job_facts import (
+    COMPLETING,
+    completing,
+    raised_signal_reason,
+    runs_script,
+)
 from slurmgate.backends.local.launch import launch_script
 from slurmgate.backends.local.patterns import expand_path
 from slurmgate.backends.local.payloads import PayloadStore
@@ -62,29 +69,6 @@ class RunAs(Protocol):
     def as_root(self) -> bool: ...
 
 
-def runs_script(job: Job) -> bool:
-    """Only a batch job runs a script, of a heterogeneous job only the leader; the others
-    (allocations, components) hold resources."""
-    return job.batch_flag and (not job.het_job_id or job.het_job_offset in (0, None))
-
-
-#: The state flag of a requeued job whose processes are still ending.
-COMPLETING = "COMPLETING"
-
-
-def completing(job: Job) -> bool:
-    """A requeued job whose processes are still ending: it holds its allocation."""
-    return job.state is JobState.PENDING and COMPLETING in job.state_flags
-
-
-def raised_signal_reason(sig: int) -> str:
-    try:
-        name = signals.strsignal(sig) or f"Signal {sig}"
-    except ValueError:
-        name = f"Signal {sig}"
-    return f"RaisedSignal:{sig}({name})"
-
-
 class JobControl:
     def __init__(
         self,
@@ -97,6 +81,7 @@ class JobControl:
         hostname: str,
         run_as: RunAs,
         wake: Callable[[], None],
+        runs: RunRecorder,
     ) -> None:
         self._table = table
         self._executor = executor
@@ -106,6 +91,7 @@ class JobControl:
         self._hostname = hostname
         self._run_as = run_as
         self._wake = wake
+        self._runs = runs
         #: node name -> when its last allocation ended.
         self.last_busy: dict[str, int] = {}
         self._limit_timers: dict[int, asyncio.TimerHandle] = {}
@@ -143,6 +129,7 @@ class JobControl:
         self._table.touch(job, now)
         self.arm_time_limit(job)
         if runs_script(job):
+            self._runs.step_started(job, now)
             task = asyncio.create_task(self._launch(job), name=f"launch-{job.job_id}")
             self._launching[job.job_id] = task
 
@@ -246,6 +233,7 @@ class JobControl:
 
     def requeue(self, job: Job, now: int, *, hold: bool, special_exit: bool) -> None:
         """Put a running or finished batch job back in the queue (the caller checked it may)."""
+        self._runs.run_requeued(job, now)
         job.restart_count += 1
         if job.state in (JobState.RUNNING, JobState.SUSPENDED):
             job.state = JobState.PENDING
@@ -305,7 +293,9 @@ class JobControl:
             if handle is not None:
                 handle.cancel()
         ending = self._ending.pop(job.job_id, None)
+        usage = self._executor.usage(job.job_id) if status is not None else None
         if ending is JobState.PENDING:  # requeued: back in the queue now that it has stopped
+            self._runs.step_ended(job, JobState.PENDING, status, usage, now)
             for allocation in job.allocations:
                 self.last_busy[allocation.node_name] = now
             self.requeued(job, now)
@@ -325,6 +315,7 @@ class JobControl:
             state, reason = JobState.FAILED, raised_signal_reason(status.signal)
         else:
             state, reason = JobState.FAILED, str(JobStateReason.NON_ZERO_EXIT_CODE)
+        self._runs.step_ended(job, state, status, usage, now)
         self.record_end(job, state, reason, status, now)
         if job.het_job_id and runs_script(job):
             for member in self._table.group(job):

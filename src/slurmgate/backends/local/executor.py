@@ -47,6 +47,17 @@ class LaunchSpec:
     gid: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class ProcessUsage:
+    """What a job's script used, as wait4(2) reports it."""
+
+    pid: int
+    user_cpu: float
+    system_cpu: float
+    #: Peak resident memory, KiB.
+    max_rss_kib: int
+
+
 @dataclass
 class _Watched:
     pidfd: int
@@ -61,6 +72,7 @@ class Executor:
         self._on_exit = on_exit
         self._jobs: dict[int, _Watched] = {}
         self._launch_errors: dict[int, str] = {}
+        self._usage: dict[int, ProcessUsage] = {}
         self._launching: set[int] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -78,6 +90,11 @@ class Executor:
         """
         return self._launch_errors.get(job_id)
 
+    def usage(self, job_id: int) -> ProcessUsage | None:
+        """What the job's last run used, from the on_exit call (or recover result) that
+        reported its end until it is launched again; None when not recorded."""
+        return self._usage.get(job_id)
+
     async def launch(self, spec: LaunchSpec) -> None:
         """Start ``spec``'s script; returns once its supervisor runs. on_exit reports the end."""
         job_id = spec.job_id
@@ -85,6 +102,7 @@ class Executor:
             raise Conflict(f"job {job_id} is already running")
         self._loop = loop = asyncio.get_running_loop()
         self._launch_errors.pop(job_id, None)
+        self._usage.pop(job_id, None)
         self._launching.add(job_id)
         started = loop.run_in_executor(None, self._start, spec)
         try:
@@ -217,6 +235,14 @@ class Executor:
             status = ExitStatus(int(record["raw"]))
             if record.get("launch_error"):
                 self._launch_errors[job_id] = str(record["launch_error"])
+            usage = record.get("usage")
+            if usage:  # absent for a launch failure, and from an older supervisor
+                self._usage[job_id] = ProcessUsage(
+                    int(usage["pid"]),
+                    float(usage["user_cpu"]),
+                    float(usage["system_cpu"]),
+                    int(usage["max_rss_kib"]),
+                )
         except FileNotFoundError:
             # The shim died unrecorded; its script may still run: end it, the job is lost.
             pid = self._read_pid(job_id)

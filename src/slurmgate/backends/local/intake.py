@@ -12,6 +12,7 @@ import asyncio
 import copy
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from slurmgate.backends.local.arrays import format_task_ids
 from slurmgate.backends.local.dependencies import parse_dependency, without_jobs
@@ -37,6 +38,11 @@ from slurmgate.domain.slurm_errno import (
 )
 
 
+class Accounts(Protocol):
+    async def assign(self, job: Job) -> None:
+        """Fill in a new job's account, QOS and association, or refuse it."""
+
+
 class Intake:
     """Takes submissions and allocations in: validated, numbered, committed, then queued."""
 
@@ -47,10 +53,12 @@ class Intake:
         admins: Admins,
         priority: PriorityBasic,
         diag: Diagnostics,
+        accounts: Accounts,
         *,
         max_job_count: int,
         wake: Callable[[], None],
     ) -> None:
+        self._accounts = accounts
         self._table = table
         self._rules = rules
         self._admins = admins
@@ -93,6 +101,8 @@ class Intake:
         if not batch:
             for draft in drafts:
                 _as_allocation(draft)
+        for draft in drafts:
+            await self._accounts.assign(draft.template)
         for draft in drafts:
             if draft.template.dependency:
                 draft.template.dependency = await known_dependency(table, draft.template.dependency)

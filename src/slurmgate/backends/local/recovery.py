@@ -14,8 +14,9 @@ import logging
 import time
 from typing import Protocol
 
-from slurmgate.backends.local.control import JobControl, completing, runs_script
+from slurmgate.backends.local.control import JobControl
 from slurmgate.backends.local.executor import Executor
+from slurmgate.backends.local.job_facts import completing, runs_script
 from slurmgate.backends.local.payloads import PayloadStore
 from slurmgate.backends.local.table import JobTable
 from slurmgate.domain import JobState, JobStateReason

@@ -2,8 +2,8 @@
 
 Run as ``python -I shim.py JOBDIR`` in a session of its own, so it outlives the gateway.
 Standard library only. JOBDIR holds ``launch.json`` and ``script``; the shim writes ``pid``
-(once the script runs) and ``status`` (its raw wait status, or a launch failure), each
-atomically, then exits. Whoever reads ``status`` may trust it is complete.
+(once the script runs) and ``status`` (its raw wait status and resource usage, or a launch
+failure), each atomically, then exits. Whoever reads ``status`` may trust it is complete.
 """
 
 from __future__ import annotations
@@ -180,13 +180,27 @@ def main(jobdir: str) -> int:
         )
     except OSError:
         pass  # without it the job cannot be signalled, but its exit is still recorded
-    _, raw = os.waitpid(pid, 0)
+    # wait4: the script's CPU time and peak memory (with the children it waited for), what
+    # slurmstepd records for the batch step.
+    _, raw, usage = os.wait4(pid, 0)
     # Like proctrack, end whatever the script left behind in its process group.
     try:
         os.killpg(pid, signal.SIGKILL)
     except OSError:
         pass
-    write_atomically(status_path, {"raw": raw, "launch_error": None})
+    write_atomically(
+        status_path,
+        {
+            "raw": raw,
+            "launch_error": None,
+            "usage": {
+                "pid": pid,
+                "user_cpu": usage.ru_utime,
+                "system_cpu": usage.ru_stime,
+                "max_rss_kib": usage.ru_maxrss,
+            },
+        },
+    )
     return 0
 
 

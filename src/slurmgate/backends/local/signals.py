@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from slurmgate.backends import selection as chooser
-from slurmgate.backends.local.control import runs_script
+from slurmgate.backends.local.job_facts import runs_script
 from slurmgate.backends.local.ownership import already_done, check_owner, may_act, not_found
 from slurmgate.backends.local.table import JobTable
 from slurmgate.domain import (

@@ -12,7 +12,6 @@ the WAL file, which the kernel keeps); ``FULL`` also survives power loss.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import sqlite3
 import threading
@@ -23,12 +22,20 @@ from typing import Any
 
 import orjson
 
+from slurmgate.backends.local import acct_rows
+from slurmgate.backends.local.job_json import job_from_json, job_to_json
 from slurmgate.domain.errors import BackendUnavailable, ConfigError
-from slurmgate.domain.jobs import ExitStatus, Job, JobState, NodeAllocation
+from slurmgate.domain.jobs import Job, JobState
+
+__all__ = ["JobStore", "StoredState", "job_from_json", "job_to_json"]
+
+#: An accounting entity's kind ("account", "user", "association", "qos") and key.
+EntityKey = tuple[str, str]
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+#: 2: accounting tables (acct_rows), filled from the job table when an older database opens.
+SCHEMA_VERSION = 2
 _UNFINISHED = tuple(s.value for s in JobState if not s.is_finished)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -58,30 +65,8 @@ class StoredState:
     next_job_id: int
     #: Node name -> its state as administrators last set it (``node_states``).
     nodes: dict[str, bytes] = field(default_factory=dict)
-
-
-def job_to_json(job: Job) -> bytes:
-    return orjson.dumps(job)
-
-
-def job_from_json(data: bytes | str) -> Job:
-    raw: dict[str, Any] = orjson.loads(data)
-    known = {f.name for f in dataclasses.fields(Job)}
-    # Unknown keys come from a newer slurmgate; dropping them beats refusing to start.
-    values = {k: v for k, v in raw.items() if k in known}
-    values["state"] = JobState(values["state"])
-    for name in ("exit_code", "derived_exit_code"):
-        if values.get(name) is not None:
-            values[name] = ExitStatus(values[name]["raw"])
-    values["allocations"] = [_allocation(a) for a in values.get("allocations", [])]
-    return Job(**values)
-
-
-def _allocation(values: dict[str, Any]) -> NodeAllocation:
-    cores = values.get("cores")
-    if cores is not None:  # JSON has lists where the record holds (socket, core) tuples
-        values = {**values, "cores": tuple((int(s), int(c)) for s, c in cores)}
-    return NodeAllocation(**values)
+    #: Accounting entities (kind, key) -> data: accounts, users, associations, QOS.
+    entities: dict[EntityKey, bytes] = field(default_factory=dict)
 
 
 def _row(job: Job) -> _Row:
@@ -105,6 +90,22 @@ class _Item:
     payloads: dict[int, bytes | None] = field(default_factory=dict)
     #: Node name -> its state to store.
     nodes: dict[str, bytes] = field(default_factory=dict)
+    #: Accounting rows: runs (those of ``rows`` too), steps, entities.
+    runs: list[acct_rows.JobRow] = field(default_factory=list)
+    steps: list[acct_rows.StepRow] = field(default_factory=list)
+    entities: dict[EntityKey, bytes] = field(default_factory=dict)
+    #: Remove finished runs that ended before this time.
+    purge_before: int | None = None
+
+
+def _item(jobs: Iterable[Job], **fields: Any) -> _Item:
+    """An item saving ``jobs``: their rows in the job table and their runs' in accounting."""
+    saved = list(jobs)
+    rows = [_row(j) for j in saved]
+    runs = [acct_rows.job_row(j, row[5]) for j, row in zip(saved, rows, strict=True)]
+    item = _Item(rows, **fields)
+    item.runs = runs + item.runs
+    return item
 
 
 class JobStore:
@@ -145,15 +146,27 @@ class JobStore:
         they are committed."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-        item = _Item([_row(j) for j in jobs], next_job_id, future, loop, dict(payloads or {}))
+        item = _item(
+            jobs, next_job_id=next_job_id, future=future, loop=loop, payloads=dict(payloads or {})
+        )
         self._enqueue(item)
         await future
 
-    def save_nowait(self, jobs: Iterable[Job], *, drop_payloads: Iterable[int] = ()) -> None:
-        """Queue ``jobs`` (and payload deletions) for the next group commit; failures are
-        logged."""
+    def save_nowait(
+        self,
+        jobs: Iterable[Job],
+        *,
+        drop_payloads: Iterable[int] = (),
+        runs: Iterable[Job] = (),
+        steps: Iterable[acct_rows.StepRow] = (),
+    ) -> None:
+        """Queue ``jobs`` (and payload deletions, accounting records of ``runs`` as they are,
+        ``steps``) for the next group commit; failures are logged."""
         dropped: dict[int, bytes | None] = dict.fromkeys(drop_payloads)
-        self._enqueue(_Item([_row(j) for j in jobs], None, None, None, dropped))
+        item = _item(jobs, next_job_id=None, future=None, loop=None, payloads=dropped)
+        item.runs += [acct_rows.job_row(j, job_to_json(j)) for j in runs]
+        item.steps = list(steps)
+        self._enqueue(item)
 
     async def save_nodes(self, nodes: Mapping[str, bytes]) -> None:
         """Store node states (``node_states``); returns once they are committed."""
@@ -161,6 +174,24 @@ class JobStore:
         future: asyncio.Future[None] = loop.create_future()
         self._enqueue(_Item([], None, future, loop, nodes=dict(nodes)))
         await future
+
+    async def save_entities(self, entities: Mapping[EntityKey, bytes]) -> None:
+        """Store accounting entities; returns once they are committed."""
+        await self._wait_for(_Item([], None, None, None, entities=dict(entities)))
+
+    async def purge_accounting(self, before: int) -> None:
+        """Remove accounting records of runs that ended before ``before``, and their steps."""
+        await self._wait_for(_Item([], None, None, None, purge_before=before))
+
+    async def read(self, sql: str, params: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        """Rows of a query, read in a worker thread (after ``flush`` for what is queued)."""
+        return await asyncio.to_thread(self._read, sql, params)
+
+    async def _wait_for(self, item: _Item) -> None:
+        loop = asyncio.get_running_loop()
+        item.future, item.loop = loop.create_future(), loop
+        self._enqueue(item)
+        await item.future
 
     async def load_payload(self, key: int) -> bytes | None:
         rows = await asyncio.to_thread(
@@ -217,17 +248,8 @@ class JobStore:
             if str(mode).lower() != "wal":
                 raise ConfigError(f"job database {self._path}: cannot use WAL mode ({mode})")
             self._wconn.execute(f"PRAGMA synchronous = {self._synchronous}")
-            self._wconn.executescript(_SCHEMA)
-            version = self._meta(self._wconn, "schema_version")
-            if version is None:
-                self._wconn.execute(
-                    "INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
-                )
-            elif version > SCHEMA_VERSION:
-                raise ConfigError(
-                    f"job database {self._path} has schema version {version}; this slurmgate "
-                    f"understands up to {SCHEMA_VERSION}"
-                )
+            self._wconn.executescript(_SCHEMA + acct_rows.SCHEMA)
+            self._migrate(self._wconn)
             self._rconn = self._connect()
             marks = ",".join("?" * len(_UNFINISHED))
             rows = self._wconn.execute(
@@ -242,6 +264,10 @@ class JobStore:
                 str(name): bytes(data)
                 for name, data in self._wconn.execute("SELECT name, data FROM nodes")
             }
+            entities = {
+                (str(kind), str(key)): bytes(data)
+                for kind, key, data in self._wconn.execute("SELECT * FROM acct_entities")
+            }
         except sqlite3.Error as exc:
             self._close_quietly()
             raise ConfigError(f"job database {self._path} is unusable: {exc}") from exc
@@ -251,7 +277,24 @@ class JobStore:
         except ConfigError:
             self._close_quietly()
             raise
-        return StoredState(jobs=jobs, next_job_id=max(stored_next, highest + 1), nodes=nodes)
+        return StoredState(
+            jobs=jobs, next_job_id=max(stored_next, highest + 1), nodes=nodes, entities=entities
+        )
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        version = self._meta(conn, "schema_version")
+        if version is not None and version > SCHEMA_VERSION:
+            raise ConfigError(
+                f"job database {self._path} has schema version {version}; this slurmgate "
+                f"understands up to {SCHEMA_VERSION}"
+            )
+        if version == SCHEMA_VERSION:
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        if version is not None:  # jobs from before accounting: their records, as they are
+            conn.execute(acct_rows.BACKFILL)
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+        conn.execute("COMMIT")
 
     def _close_quietly(self) -> None:
         for conn in (self._wconn, self._rconn):
@@ -293,40 +336,51 @@ class JobStore:
 
     def _commit(self, batch: list[_Item]) -> Exception | None:
         assert self._wconn is not None  # noqa: S101 - open() sets it before starting us
-        # Later saves of the same job win; one row per job keeps the transaction small.
+        # Later saves of the same job (or run) win; one row each keeps the transaction small.
         rows = {row[0]: row for item in batch for row in item.rows}
+        runs = {(run[0], run[1]): run for item in batch for run in item.runs}
+        steps = {(st[0], st[1], st[2]): st for item in batch for st in item.steps}
         next_ids = [item.next_job_id for item in batch if item.next_job_id is not None]
         payloads = {key: data for item in batch for key, data in item.payloads.items()}
         nodes = {name: data for item in batch for name, data in item.nodes.items()}
-        if not rows and not next_ids and not payloads and not nodes:
+        entities = {key: data for item in batch for key, data in item.entities.items()}
+        purges = [item.purge_before for item in batch if item.purge_before is not None]
+        if not (rows or runs or steps or next_ids or payloads or nodes or entities or purges):
             return None
+        conn = self._wconn
         try:
-            self._wconn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE")
             try:
-                self._wconn.executemany(_UPSERT, rows.values())
+                conn.executemany(_UPSERT, rows.values())
+                conn.executemany(acct_rows.UPSERT_JOB, runs.values())
+                conn.executemany(acct_rows.UPSERT_STEP, steps.values())
                 if payloads:
-                    self._wconn.executemany(
+                    conn.executemany(
                         "INSERT OR REPLACE INTO payloads VALUES (?, ?)",
                         [(k, d) for k, d in payloads.items() if d is not None],
                     )
-                    self._wconn.executemany(
+                    conn.executemany(
                         "DELETE FROM payloads WHERE key = ?",
                         [(k,) for k, d in payloads.items() if d is None],
                     )
                 if nodes:
-                    self._wconn.executemany(
-                        "INSERT OR REPLACE INTO nodes VALUES (?, ?)", nodes.items()
-                    )
+                    conn.executemany("INSERT OR REPLACE INTO nodes VALUES (?, ?)", nodes.items())
+                conn.executemany(
+                    acct_rows.UPSERT_ENTITY, [(k, n, d) for (k, n), d in entities.items()]
+                )
+                if purges:
+                    conn.execute(acct_rows.PURGE_JOBS, (max(purges),))
+                    conn.execute(acct_rows.PURGE_STEPS)
                 if next_ids:
-                    self._wconn.execute(
+                    conn.execute(
                         "INSERT INTO meta VALUES ('next_job_id', ?) ON CONFLICT (key) "
                         "DO UPDATE SET value = MAX(value, excluded.value)",
                         (max(next_ids),),
                     )
-                self._wconn.execute("COMMIT")
+                conn.execute("COMMIT")
             except BaseException:
-                if self._wconn.in_transaction:
-                    self._wconn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
         except sqlite3.Error as exc:
             log.error("job database %s: commit of %d jobs failed: %s", self._path, len(rows), exc)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable
+from typing import Protocol
 
 from slurmgate.backends.local.intake import known_dependency
 from slurmgate.backends.local.ownership import Admins, check_owner, not_found
@@ -76,6 +77,11 @@ def _denied(principal: Principal, what: str) -> PermissionDenied:
     )
 
 
+class Accounts(Protocol):
+    def resolve(self, job: Job, account: str | None, qos: str | None) -> None:
+        """Set ``job``'s account, QOS and association to those asked, or refuse."""
+
+
 class JobUpdates:
     """``update_job``: checks every target, then changes them all or none."""
 
@@ -86,6 +92,7 @@ class JobUpdates:
         layout: ClusterLayout,
         admins: Admins,
         priority: PriorityBasic,
+        accounts: Accounts,
         *,
         arm_time_limit: Callable[[Job], None],
         wake: Callable[[], None],
@@ -95,6 +102,7 @@ class JobUpdates:
         self._layout = layout
         self._admins = admins
         self._priority = priority
+        self._accounts = accounts
         self._arm_time_limit = arm_time_limit
         self._wake = wake
 
@@ -136,9 +144,17 @@ class JobUpdates:
         if update.dependency:
             dependency = await known_dependency(table, update.dependency)
             update = dataclasses.replace(update, dependency=dependency)
+        charged = {}
+        if update.account is not None or update.qos is not None:
+            for job in active:  # as slurmctld: the association must exist, the QOS too
+                trial = dataclasses.replace(job, allocations=[], flags=[])
+                self._accounts.resolve(trial, update.account or job.account, update.qos or job.qos)
+                charged[job.job_id] = (trial.account, trial.qos, trial.association_id)
         for job in active:
             _resize(self._layout, rules, job, update, partition)
         for job in active:
+            if job.job_id in charged:
+                job.account, job.qos, job.association_id = charged[job.job_id]
             _apply(self._priority, job, update, is_admin=is_admin)
             table.touch(job)
             if job.state is JobState.RUNNING and update.time_limit is not None:
@@ -206,8 +222,6 @@ def _apply(basic: PriorityBasic, job: Job, update: JobUpdate, *, is_admin: bool)
     for name in (
         "name",
         "comment",
-        "account",
-        "qos",
         "wckey",
         "requeue",
         "deadline",

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from slurmgate.backends.base import Capability, ClusterInfo, Listing
+from slurmgate.backends.delegation import AccountingDelegate
 from slurmgate.backends.slurm import (
     access_read,
     actions,
@@ -27,6 +28,7 @@ from slurmgate.backends.slurm import (
     shares_read,
 )
 from slurmgate.backends.slurm import binding as slurm_binding
+from slurmgate.backends.slurm.accounting import SlurmAccounting
 from slurmgate.backends.slurm.client import Call, SlurmClient
 from slurmgate.backends.slurm.cvalues import text
 from slurmgate.backends.slurm.submitting import refusal, user_ids
@@ -83,14 +85,25 @@ class Expiring(Generic[T]):
         return value
 
 
+#: What this backend does not bind yet.
+_UNBOUND = frozenset(
+    {
+        Capability.ACCOUNTING,
+        Capability.ACCOUNTING_ADMIN,
+        Capability.WCKEYS,
+        Capability.INSTANCES,
+    }
+)
+
+
 def capabilities_of(version: tuple[int, int, int]) -> frozenset[Capability]:
     """Everything, but the resource layout before 25.11 (slurmctld has no such call)."""
     if releases.has(version, "resource_layout"):
-        return frozenset(Capability)
-    return frozenset(Capability) - {Capability.RESOURCE_LAYOUT}
+        return frozenset(Capability) - _UNBOUND
+    return frozenset(Capability) - {Capability.RESOURCE_LAYOUT} - _UNBOUND
 
 
-class SlurmBackend:
+class SlurmBackend(AccountingDelegate):
     name = "slurm"
     #: Every listing is read afresh from slurmctld's message: new objects each time.
     live_records = False
@@ -116,6 +129,7 @@ class SlurmBackend:
             cluster_name=self._conf.cluster_name, slurm_version=self._binding.version
         )
         self.capabilities = capabilities_of(self._binding.version)
+        self.accounting_source = SlurmAccounting()
 
     @property
     def info(self) -> ClusterInfo:
