@@ -1,20 +1,15 @@
 """The embedded single-machine cluster behind the Backend protocol.
 
-``LocalBackend`` owns the job table (in memory, mirrored to SQLite by ``JobStore``), runs the
-scheduling loop in the event loop (passes are CPU only and bounded by the planner's depth), and
-leaves process management to ``Executor`` and persistence to the store's writer thread, so no
-call here waits on a process or the database except ``submit``, which returns only once its
-jobs are committed.
-
-Where the rest lives: the job table and its indexes in ``table.py``; checks and defaults for
-new jobs in ``submission.py`` and ``sizing.py``, taking submissions and allocations in in
-``intake.py``, scheduling passes in ``passes.py`` (``scheduler.py`` plans one, on
-``timeline.py``), job control (launch, time limits, requeues, ends) in ``control.py`` and
-``launch.py``, restarts in ``recovery.py``, ``signals.py``, ``requeue.py``, ``updates.py``
-(jobs), ``node_states.py`` and ``node_updates.py`` (nodes), ``cores.py`` and ``layouts.py``
-(cores held), ``views.py`` (the cluster's shape), ``diag.py`` (sdiag). Each takes the narrow
-things it needs (the table, the executor, callbacks), never this class. No fair-share and no
-dynamic nodes: NotSupported.
+``LocalBackend`` owns the job table (``table.py``, mirrored to SQLite by ``store.py``), runs
+scheduling passes in the event loop (``passes.py``, ``scheduler.py``), leaves processes to
+``executor.py`` and persistence to the store's writer thread: no call waits on a process or
+the database except ``submit``, which returns once its jobs are committed. Submissions:
+``submission.py``, ``sizing.py``, ``intake.py``; job control: ``control.py``, ``launch.py``,
+``recovery.py``, ``signals.py``, ``requeue.py``, ``updates.py``; nodes: ``node_states.py``,
+``node_updates.py``, ``cores.py``, ``layouts.py``, ``views.py``; sdiag: ``diag.py``;
+accounting: ``acct_service.py`` and the other ``acct_*`` modules. Each takes the narrow things
+it needs (the table, the executor, callbacks), never this class. No fair-share and no dynamic
+nodes: NotSupported.
 """
 
 from __future__ import annotations
@@ -24,8 +19,7 @@ import copy
 import logging
 import os
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 
 from slurmgate.backends.base import Capability, ClusterInfo, Listing
@@ -90,8 +84,7 @@ _NO_DYNAMIC_NODES = (
     "The embedded cluster's nodes come from its configuration: it has no dynamic nodes to remove"
 )
 _NO_FAIR_SHARE = (
-    "The embedded cluster schedules by priority/basic: it has no associations and no fair-share "
-    "usage to report"
+    "The embedded cluster schedules by priority/basic: it keeps no fair-share usage to report"
 )
 
 
@@ -241,11 +234,6 @@ class LocalBackend(AccountingDelegate):
     def targets(self, job_id: int) -> list[Job]:
         return self.table.targets(job_id)
 
-    @contextmanager
-    def _rpc(self, message_type: str, principal: Principal) -> Iterator[None]:
-        with self.diag.rpc(message_type, principal.user_name):
-            yield
-
     # -- executor callback --------------------------------------------------------------------
 
     def _on_exit(self, job_id: int, status: ExitStatus | None) -> None:
@@ -254,7 +242,7 @@ class LocalBackend(AccountingDelegate):
     # -- Backend: queries ---------------------------------------------------------------------
 
     async def ping(self, principal: Principal) -> list[ControllerPing]:
-        with self._rpc("REQUEST_PING", principal):
+        with self.diag.rpc("REQUEST_PING", principal.user_name):
             alive = self.table.attached_store is not None and self.passes.alive
             return [
                 ControllerPing(
@@ -266,19 +254,17 @@ class LocalBackend(AccountingDelegate):
             ]
 
     async def stats(self, principal: Principal) -> Stats:
-        with self._rpc("REQUEST_STATS_INFO", principal):
-            pending = running = 0
-            for job in self.jobs.values():
-                if job.state is JobState.PENDING:
-                    pending += 1
-                elif job.state is JobState.RUNNING:
-                    running += 1
+        with self.diag.rpc("REQUEST_STATS_INFO", principal.user_name):
+            states = [job.state for job in self.jobs.values()]
             # Unknown names count as the gateway's account.
             uids = await asyncio.to_thread(
                 uid_table, self.diag.users(), self._uid_cache, self.rules.gateway_user.uid
             )
             return self.diag.snapshot(
-                now=int(time.time()), pending=pending, running=running, uids=uids
+                now=int(time.time()),
+                pending=states.count(JobState.PENDING),
+                running=states.count(JobState.RUNNING),
+                uids=uids,
             )
 
     async def access_rules(self, principal: Principal) -> AccessRules:
@@ -287,7 +273,7 @@ class LocalBackend(AccountingDelegate):
         return AccessRules()
 
     async def list_jobs(self, principal: Principal, *, updated_since: int = 0) -> Listing[Job]:
-        with self._rpc("REQUEST_JOB_INFO", principal):
+        with self.diag.rpc("REQUEST_JOB_INFO", principal.user_name):
             now = int(time.time())
             if updated_since and self.table.last_change < updated_since:
                 return Listing([], now, changed=False)
@@ -299,7 +285,7 @@ class LocalBackend(AccountingDelegate):
             return Listing(jobs, now)
 
     async def get_job(self, principal: Principal, job_id: int) -> list[Job]:
-        with self._rpc("REQUEST_JOB_INFO_SINGLE", principal):
+        with self.diag.rpc("REQUEST_JOB_INFO_SINGLE", principal.user_name):
             found = self.targets(job_id)
             if not found:
                 found = await self.table.load_stored(job_id)
@@ -326,19 +312,19 @@ class LocalBackend(AccountingDelegate):
         )
 
     async def list_nodes(self, principal: Principal, *, updated_since: int = 0) -> Listing[Node]:
-        with self._rpc("REQUEST_NODE_INFO", principal):
+        with self.diag.rpc("REQUEST_NODE_INFO", principal.user_name):
             # Load and free memory are read live: the node table changes all the time.
             return Listing(self._nodes(), int(time.time()))
 
     async def get_node(self, principal: Principal, name: str) -> Node:
-        with self._rpc("REQUEST_NODE_INFO", principal):
+        with self.diag.rpc("REQUEST_NODE_INFO", principal.user_name):
             self.layout.node(name)
             return next(n for n in self._nodes() if n.name == name)
 
     async def list_partitions(
         self, principal: Principal, *, updated_since: int = 0
     ) -> Listing[Partition]:
-        with self._rpc("REQUEST_PARTITION_INFO", principal):
+        with self.diag.rpc("REQUEST_PARTITION_INFO", principal.user_name):
             # Partitions come from the settings: they last changed when the cluster started.
             now = int(time.time())
             if updated_since and self._started_at < updated_since:
@@ -346,60 +332,60 @@ class LocalBackend(AccountingDelegate):
             return Listing([copy.copy(p) for p in self.layout.partitions.values()], now)
 
     async def get_partition(self, principal: Principal, name: str) -> Partition:
-        with self._rpc("REQUEST_PARTITION_INFO", principal):
+        with self.diag.rpc("REQUEST_PARTITION_INFO", principal.user_name):
             return copy.copy(self.layout.partition(name))
 
     async def list_reservations(
         self, principal: Principal, *, updated_since: int = 0
     ) -> Listing[Reservation]:
-        with self._rpc("REQUEST_RESERVATION_INFO", principal):
+        with self.diag.rpc("REQUEST_RESERVATION_INFO", principal.user_name):
             # A reservation's state follows the clock: listed anew each time.
             return Listing(self.layout.reservations(), int(time.time()))
 
     async def get_reservation(self, principal: Principal, name: str) -> Reservation:
-        with self._rpc("REQUEST_RESERVATION_INFO", principal):
+        with self.diag.rpc("REQUEST_RESERVATION_INFO", principal.user_name):
             return self.layout.reservation(name)
 
     async def list_licenses(
         self, principal: Principal, *, updated_since: int = 0
     ) -> Listing[License]:
-        with self._rpc("REQUEST_LICENSE_INFO", principal):
+        with self.diag.rpc("REQUEST_LICENSE_INFO", principal.user_name):
             running = [j for j in self.jobs.values() if j.state is JobState.RUNNING]
             return Listing(self.layout.licenses(running), int(time.time()))
 
     # -- Backend: changes ---------------------------------------------------------------------
 
     async def submit(self, principal: Principal, submission: JobSubmission) -> SubmitResult:
-        with self._rpc("REQUEST_SUBMIT_BATCH_JOB", principal):
+        with self.diag.rpc("REQUEST_SUBMIT_BATCH_JOB", principal.user_name):
             return await self.intake.submit(principal, submission)
 
     async def update_job(self, principal: Principal, job_id: int, update: JobUpdate) -> None:
-        with self._rpc("REQUEST_UPDATE_JOB", principal):
+        with self.diag.rpc("REQUEST_UPDATE_JOB", principal.user_name):
             await self.updates.apply(principal, job_id, update)
 
     async def signal_job(self, principal: Principal, job_id: int, signal: int) -> None:
-        with self._rpc("REQUEST_KILL_JOB", principal):
+        with self.diag.rpc("REQUEST_KILL_JOB", principal.user_name):
             await signals.signal_job(self, self.control, principal, job_id, signal)
 
     async def signal_jobs(
         self, principal: Principal, selection: JobSelection, signal: int
     ) -> list[SignalOutcome]:
-        with self._rpc("REQUEST_KILL_JOBS", principal):
+        with self.diag.rpc("REQUEST_KILL_JOBS", principal.user_name):
             return signals.signal_jobs(self, self.control, principal, selection, signal)
 
     async def requeue_job(self, principal: Principal, job_id: int, options: RequeueOptions) -> None:
-        with self._rpc("REQUEST_JOB_REQUEUE", principal):
+        with self.diag.rpc("REQUEST_JOB_REQUEUE", principal.user_name):
             await requeue.requeue_job(self, self.control, principal, job_id, options)
 
     async def allocate(self, principal: Principal, spec: JobSpec) -> AllocationResult:
-        with self._rpc("REQUEST_RESOURCE_ALLOCATION", principal):
+        with self.diag.rpc("REQUEST_RESOURCE_ALLOCATION", principal.user_name):
             result = await self.intake.submit(principal, JobSubmission([spec]), batch=False)
             return AllocationResult(result.job_id, result.user_message)
 
     async def update_nodes(
         self, principal: Principal, names: list[str], update: NodeUpdate
     ) -> None:
-        with self._rpc("REQUEST_UPDATE_NODE", principal):
+        with self.diag.rpc("REQUEST_UPDATE_NODE", principal.user_name):
             await node_updates.update_nodes(self, self.control, principal, names, update)
 
     async def delete_nodes(self, principal: Principal, names: list[str]) -> None:
@@ -413,5 +399,5 @@ class LocalBackend(AccountingDelegate):
     async def job_resource_layout(
         self, principal: Principal, job_id: int
     ) -> list[NodeResourceLayout]:
-        with self._rpc("REQUEST_RESOURCE_LAYOUT", principal):
+        with self.diag.rpc("REQUEST_RESOURCE_LAYOUT", principal.user_name):
             return layouts.job_layout(self, self.shapes, principal, job_id)
