@@ -10,6 +10,7 @@ import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 
+from slurmgate.accounting.cache import CachedAccounting
 from slurmgate.api.audit import AuditLog
 from slurmgate.api.errors import on_http_error, on_slurmgate_error, on_unexpected_error
 from slurmgate.api.middleware import build_middleware
@@ -74,6 +75,8 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> Starlet
     )
     app.state.settings = settings
     app.state.backend = the_backend
+    # Accounting calls go through here: answers shared between callers (slurmdbd's load).
+    app.state.accounting = CachedAccounting(the_backend, settings.accounting, service.principal)
     app.state.verifier = auth.verifier
     app.state.auth = auth
     app.state.rate_limiter = rate_limiter

@@ -1,0 +1,1 @@
+"""Accounting between the API and the backends: answers shared between callers."""
