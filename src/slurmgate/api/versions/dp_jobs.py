@@ -95,7 +95,7 @@ UPDATED_JOB_40 = record(
 )
 
 #: jobs/state: ids and states only (the document declares job_info records: errata.py).
-JOB_STATES = envelope("jobs:[@job_state_resp_job]=~job_state_entries", required=("jobs",))
+JOB_STATES = envelope("jobs:[@job_state_resp_job]=~job_state_entries_40", required=("jobs",))
 
 RECORDS_40: dict[str, Record] = {
     "job_info": JOB_INFO_40,
@@ -115,6 +115,8 @@ RECORDS_40: dict[str, Record] = {
 
 RECORDS_41: dict[str, Record] = {
     **RECORDS_40,
+    # A task of its own is named by its own job id.
+    "openapi_job_state_resp": JOB_STATES.evolve("jobs:[@job_state_resp_job]=~job_state_entries"),
     # An update that concerned no array task has no results: printed null from v0.0.41 on.
     "openapi_job_post_response": UPDATED_40.evolve(
         "results:[@job_array_response_msg_entry]|null=~update_results"

@@ -12,6 +12,7 @@ from typing import Any
 from slurmgate.api.versions import (
     views_common,
     views_dp,
+    views_dp_answers,
     views_dp_cluster,
     views_dp_stdio,
     views_legacy,
@@ -23,6 +24,7 @@ LEGACY: Views = {**views_common.VIEWS, **views_legacy.VIEWS}
 DATA_PARSER: Views = {
     **views_common.VIEWS,
     **views_dp.VIEWS,
+    **views_dp_answers.VIEWS,
     **views_dp_cluster.VIEWS,
     **views_dp_stdio.VIEWS,
 }
