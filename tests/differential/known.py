@@ -124,7 +124,7 @@ def _placeholder(d: Difference) -> bool:
         return d.daemon is True and d.gateway is False
     if d.pattern.endswith(".infinite"):
         return d.daemon is False and d.gateway is True
-    return d.daemon == 2.0**64 and d.gateway == 0
+    return bool(d.daemon == 2.0**64 and d.gateway == 0)
 
 
 DATA_PARSER = "v0.0.4[0-5]"

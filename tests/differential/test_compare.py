@@ -96,7 +96,10 @@ def test_a_list_printed_as_an_object_keyed_by_position_is_compared_element_wise(
 
 
 def test_a_type_or_key_the_daemon_does_not_print_is_never_explained() -> None:
-    daemon = {"jobs": [{"job_id": 7, "nice": None, "flags": [], "extra": ""}], "errors": []}
+    daemon: dict[str, Any] = {
+        "jobs": [{"job_id": 7, "nice": None, "flags": [], "extra": ""}],
+        "errors": [],
+    }
     gateway = {"jobs": [{"job_id": "7", "nice": 0, "flags": [], "cpus": 0}], "errors": []}
     found = compare(daemon, gateway, schema=SCHEMA, resolver=RESOLVER)
     assert [d.path for d in unexplained(found)] == [
@@ -115,7 +118,7 @@ def test_the_report_has_one_line_per_difference_however_many_elements() -> None:
 
 
 def test_list_brackets_in_patterns_are_literal() -> None:
-    daemon = {"n": [{"name": "a", "s": [{"c": 1}]}]}
+    daemon: dict[str, Any] = {"n": [{"name": "a", "s": [{"c": 1}]}]}
     gateway = {"n": [{"name": "a", "s": [{"c": 2}]}]}
     assert paths(daemon, gateway, ignore=["$.n[].s[].c"]) == []
     assert paths(daemon, gateway, ignore=["$.n[].t[].c"]) == ["$.n[name=a].s[0].c"]

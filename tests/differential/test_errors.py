@@ -46,7 +46,7 @@ class Context:
 Body = Callable[[Context], Any]
 
 
-def _submission(**job: object) -> Body:
+def _submission(**job: Any) -> Body:
     return lambda c: job_request(c.workdir, "differential-refused", c.version, **job)
 
 

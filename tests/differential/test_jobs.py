@@ -143,7 +143,7 @@ def test_signal(alice: Daemons, workdir: Path, running: Running) -> None:
     assert_same_job(alice, version, pair, after="signalled alike")
 
 
-def _held(version: str, workdir: Path, **job: object) -> dict[str, Any]:
+def _held(version: str, workdir: Path, **job: Any) -> dict[str, Any]:
     """A held submission; from v0.0.40 on with named output and error files."""
     if not legacy(version):
         job.setdefault("standard_output", "differential-%x-%j.out")
