@@ -15,7 +15,7 @@ from slurmgate.config import EventSettings
 from slurmgate.events.filters import Filters
 from slurmgate.events.hub import EventHub
 from slurmgate.events.model import Event
-from slurmgate.events.subscription import Subscription
+from slurmgate.events.subscription import Log, Subscription
 
 
 def event(seq: int) -> Event:
@@ -27,7 +27,8 @@ async def test_a_client_that_reads_nothing_is_dropped(monkeypatch: pytest.Monkey
     monkeypatch.setattr(events_api, "CUTOFF_GRACE", 0.1)
     mirror = SimpleNamespace(add_listener=lambda listener: None)
     hub = EventHub(EventSettings(queue_bound=2), mirror)  # type: ignore[arg-type]
-    subscription = Subscription("u", Filters(), bound=2)
+    log = Log()
+    subscription = Subscription("u", Filters(), 2, log)
     gone = asyncio.Event()
     sent: list[dict[str, Any]] = []
 
@@ -48,10 +49,11 @@ async def test_a_client_that_reads_nothing_is_dropped(monkeypatch: pytest.Monkey
     }
     writer = asyncio.create_task(events_api.EventStream(hub, subscription)(scope, receive, send))
     await asyncio.sleep(0.05)
-    subscription.offer([event(1)])
+    log.events.append(event(1))
     subscription.wake()
     await asyncio.sleep(0.05)  # the writer is stuck in its write of event 1
-    assert not subscription.offer([event(2), event(3), event(4)])
+    log.events.extend([event(2), event(3), event(4)])
+    subscription.cut()  # what the hub does to a stream this far behind
     await asyncio.wait_for(writer, 2.0)
     assert gone.is_set() and subscription.overflowed
     assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]

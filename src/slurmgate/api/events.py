@@ -20,7 +20,7 @@ from starlette.types import Receive, Scope, Send
 from slurmgate.api.audit import AuditLog, audit_entry
 from slurmgate.api.errors import ServerBusy
 from slurmgate.api.requests import authenticated
-from slurmgate.api.streaming import abort_of, begin_streaming
+from slurmgate.api.streaming import abort_of, begin_streaming, chunks_of
 from slurmgate.domain import InvalidRequest
 from slurmgate.domain import slurm_errno as errno
 from slurmgate.events.filters import TYPES, Filters
@@ -107,6 +107,7 @@ class EventStream(Response):
         state = scope["state"]
         subscription = self.subscription
         subscription.on_overflow = self._cutoff_timer(scope)
+        subscription.direct = chunks_of(scope)
         watcher = asyncio.ensure_future(self._watch(receive))
         try:
             _audit_opening(scope)

@@ -9,6 +9,7 @@ nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from starlette.types import Scope
 
@@ -19,6 +20,16 @@ from slurmgate.api.middleware import release_deadline
 ABORT = "slurmgate.abort"
 #: Set in its scope by a long-lived answer: a stop of the gateway ends it at once.
 STREAMING = "slurmgate.streaming"
+#: The scope extension through which a long-lived answer writes pieces of its body straight
+#: to the connection (see ``ChunkWriter``).
+CHUNKS = "slurmgate.chunks"
+
+
+class ChunkWriter(Protocol):
+    def writable(self) -> bool:
+        """Whether ``write`` may be used now: mid-answer, chunked, the client keeping up."""
+
+    def write(self, data: bytes) -> None: ...
 
 
 def begin_streaming(scope: Scope) -> None:
@@ -26,6 +37,12 @@ def begin_streaming(scope: Scope) -> None:
     scope[STREAMING] = True
     # For the metrics: a stream's length is no request latency.
     scope.setdefault("state", {})["streaming"] = True
+
+
+def chunks_of(scope: Scope) -> ChunkWriter | None:
+    """The connection's direct writer, where the server lends one (``slurmgate serve``)."""
+    writer: ChunkWriter | None = (scope.get("extensions") or {}).get(CHUNKS)
+    return writer
 
 
 def abort_of(scope: Scope) -> Callable[[], None] | None:

@@ -9,8 +9,11 @@ reconnecting soon resumes where it was) the hub keeps the jobs and nodes tables 
 compares nothing; events before it cannot be resumed.
 
 Streams with the same user and filters form a group: what a group sees of a batch of events is
-worked out once, however many streams it has. Writers are woken a chunk at a time so that a
-batch for thousands of streams does not hold up other requests for its whole length.
+worked out once and kept once, in the group's log, however many streams it has. The streams are
+then written to a chunk at a time, straight to their connections where the server allows it
+(their writers wait: no task switch), so that a batch for thousands of streams does not hold up
+other requests for its whole length; the jobs and nodes tables' events of one round of loads
+go out together, in one write per stream.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from slurmgate.events.model import (
     node_data,
     node_view,
 )
-from slurmgate.events.subscription import Subscription
+from slurmgate.events.subscription import Log, Subscription
 from slurmgate.mirror import Mirror, Resource, Table
 
 log = logging.getLogger("slurmgate.events")
@@ -49,8 +52,11 @@ log = logging.getLogger("slurmgate.events")
 LINGER = 60.0
 #: Seconds between the hub's rounds: heartbeats, keeping the tables loaded, PrivateData.
 TICK = 1.0
-#: Writers woken per turn of the event loop (other requests are served between turns).
-WAKE_CHUNK = 256
+#: Streams written to per turn of the event loop (other requests are served between turns).
+SERVE_CHUNK = 32
+#: Seconds the writing waits after the first events of a round: the jobs and the nodes tables
+#: are loaded one after the other, and their events then share one write per stream.
+COALESCE = 0.02
 #: Tells a reconnecting client how long to wait (milliseconds), in every stream's first frame.
 RETRY_MS = 2000
 #: Until PrivateData is known, nobody but nobody sees anything.
@@ -62,6 +68,7 @@ class _Group:
     user: str
     filters: Filters
     members: dict[Subscription, None] = field(default_factory=dict)
+    log: Log = field(default_factory=Log)
 
     def admits(self, event: Event, rules: AccessRules) -> bool:
         return self.filters.wants(event) and may_see(self.user, event, rules)
@@ -84,8 +91,10 @@ class EventHub:
         self._open: dict[Subscription, _Group] = {}
         self._watched_at = 0.0
         self._rules = _UNKNOWN_RULES
-        self._to_wake: deque[Subscription] = deque()
-        self._waking = False
+        #: Streams with something to write whose writers wait: written to (or woken) a chunk
+        #: at a time.
+        self._due: deque[Subscription] = deque()
+        self._serving = False
         self._runner: asyncio.Task[None] | None = None
         #: Long-lived answers open (event streams and followed outputs): events.max_streams.
         self.long_lived = 0
@@ -138,11 +147,11 @@ class EventHub:
         and the cluster does not answer."""
         self._rules = rules
         await self._track()
-        subscription = Subscription(user, filters, self.settings.queue_bound)
         key = (user, filters)
         group = self._groups.get(key)
         if group is None:
             group = self._groups[key] = _Group(user, filters)
+        subscription = Subscription(user, filters, self.settings.queue_bound, group.log)
         resumed_at = self._replay(subscription, group, last_event_id)
         position = self.seq if resumed_at is None else resumed_at
         subscription.last_seq = position
@@ -302,32 +311,54 @@ class EventHub:
         self._ring.extend(events)
         self.published.update(event.type for event in events)
         rules = self._rules
+        bound = self.settings.queue_bound
         for group in list(self._groups.values()):
             visible = [event for event in events if group.admits(event, rules)]
             if not visible:
                 continue
-            for subscription in list(group.members):
-                if not subscription.offer(visible):
-                    # Too slow: no more events for it; its writer says so and ends.
-                    group.members.pop(subscription, None)
-                    self.cut += 1
-                    self._to_wake.append(subscription)
-                elif subscription.waiting:
-                    self._to_wake.append(subscription)
-        self._schedule_wakes()
+            group.log.events.extend(visible)
+            if len(group.log.events) >= 2 * bound:
+                self._trim(group, bound)
+            self._due.extend(group.members)
+        self._schedule(COALESCE)
 
-    def _schedule_wakes(self) -> None:
-        if self._to_wake and not self._waking:
-            self._waking = True
-            asyncio.get_running_loop().call_soon(self._wake_some)
+    def _trim(self, group: _Group, bound: int) -> None:
+        """Cut off the group's streams more than ``bound`` events behind; forget the events
+        every remaining stream has taken."""
+        keep = group.log.end - bound
+        for subscription in list(group.members):
+            if subscription.cursor < keep:
+                group.members.pop(subscription)
+                subscription.cut()
+                self.cut += 1
+                self._due.append(subscription)
+        oldest = min((s.cursor for s in group.members), default=group.log.end)
+        group.log.drop_before(oldest)
 
-    def _wake_some(self) -> None:
-        for _ in range(min(WAKE_CHUNK, len(self._to_wake))):
-            self._to_wake.popleft().wake()
-        if self._to_wake:
-            asyncio.get_running_loop().call_soon(self._wake_some)
+    def _schedule(self, delay: float = 0.0) -> None:
+        if self._due and not self._serving:
+            self._serving = True
+            asyncio.get_running_loop().call_later(delay, self._serve_some)
+
+    def _serve_some(self) -> None:
+        """Write to a chunk of the due streams (their writers wait: no task switch), or wake
+        the writers that must write themselves (a client behind, a cut-off, an end)."""
+        due = self._due
+        for _ in range(min(SERVE_CHUNK, len(due))):
+            subscription = due.popleft()
+            if subscription.overflowed or subscription.closed:
+                subscription.wake()
+            elif not subscription.pending:
+                continue  # listed twice, or its writer took it meanwhile
+            elif subscription.write_directly():
+                if subscription.pending:  # more than one piece: the rest in a later turn
+                    due.append(subscription)
+            else:
+                subscription.wake()
+        if due:
+            asyncio.get_running_loop().call_soon(self._serve_some)
         else:
-            self._waking = False
+            self._serving = False
 
     async def _run(self) -> None:
         while True:
@@ -356,5 +387,5 @@ class EventHub:
             if subscription.last_sent <= due and not subscription.heartbeat_due:
                 subscription.heartbeat_due = True
                 if subscription.waiting:
-                    self._to_wake.append(subscription)
-        self._schedule_wakes()
+                    self._due.append(subscription)
+        self._schedule()
