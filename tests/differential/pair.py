@@ -210,19 +210,25 @@ class Pair:
 
 
 def assert_same_job(daemons: Daemons, version: str, pair: Pair, *, after: str) -> None:
-    """A and B, as slurmrestd shows them, differ only in what differs between any two jobs."""
+    """A and B, as slurmrestd shows them, differ only in what differs between any two jobs
+    (once slurmctld's scheduler has passed over both: it sets their reasons one by one)."""
     __tracebackhide__ = True
     listing = response_schema(version, "GET", "jobs")
     schema = RESOLVER.items(RESOLVER.property(listing, "jobs")[0])
-    found = compare(
-        daemons.job(pair.a, version),
-        daemons.job(pair.b, version),
-        schema=schema,
-        resolver=RESOLVER,
-        volatile=patterns(VOLATILE) + patterns(PER_JOB),
-        ignore=patterns(PER_JOB_CORES),
-        root="$.jobs[]",
-    )
+    deadline = time.monotonic() + 10.0
+    while True:
+        found = compare(
+            daemons.job(pair.a, version),
+            daemons.job(pair.b, version),
+            schema=schema,
+            resolver=RESOLVER,
+            volatile=patterns(VOLATILE) + patterns(PER_JOB),
+            ignore=patterns(PER_JOB_CORES),
+            root="$.jobs[]",
+        )
+        if not found or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     assert not found, (
         f"{after} ({version}), job {pair.a} (labelled slurmrestd) and job {pair.b} (labelled "
         f"slurmgate) differ:\n{report(found)}"
