@@ -79,6 +79,14 @@ def test_24_11_has_the_changes_up_to_its_release() -> None:
         "no_get_errno",
         "no_cpus_on_node_id",
         "no_job_show_flags",
+        "job_rec_extra",
+        "lineage",
+        "instances",
+        "job_rec_stdio",
+        "acct_cond_flags",
+        "assoc_cond_flags",
+        "job_rec_qos_req",
+        "dbd_ping",
     }
 
 
@@ -90,7 +98,7 @@ def test_a_change_counts_from_the_first_release_of_its_series() -> None:
     # 25.11.0 has what 25.11 changed; 25.05.9 does not.
     assert "step_id_msgs" in _changed(_macros((25, 11, 0)))
     assert "step_id_msgs" not in _changed(_macros((25, 5, 9)))
-    assert [c.name for c in releases.changes_in((25, 5, 0))][-1] == "node_alloc_fields"
+    assert [c.name for c in releases.changes_in((25, 5, 0))][-1] == "step_rec_stdio"
 
 
 def test_has_answers_for_a_row_of_the_table() -> None:
@@ -104,8 +112,17 @@ def test_has_answers_for_a_row_of_the_table() -> None:
 
 def test_the_resource_layout_is_a_capability_from_25_11_only() -> None:
     assert Capability.RESOURCE_LAYOUT not in capabilities_of((24, 11, 5))
-    assert Capability.RESOURCE_LAYOUT in capabilities_of((26, 5, 5))
+    assert capabilities_of((26, 5, 5)) == frozenset(Capability)
     assert Capability.SIGNAL_MANY in capabilities_of((22, 5, 8))  # loaded and chosen here
+
+
+def test_accounting_is_a_capability_of_every_release_and_instances_from_23_11() -> None:
+    for version in ((22, 5, 8), (24, 11, 5), (26, 5, 5)):
+        assert {Capability.ACCOUNTING, Capability.ACCOUNTING_ADMIN, Capability.WCKEYS} <= (
+            capabilities_of(version)
+        )
+    assert Capability.INSTANCES not in capabilities_of((22, 5, 8))
+    assert Capability.INSTANCES in capabilities_of((24, 11, 5))
 
 
 def test_the_supported_releases_are_the_tested_ones() -> None:

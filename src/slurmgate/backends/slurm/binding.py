@@ -32,11 +32,13 @@ from typing import Any
 from slurmgate.backends.slurm import (
     build,
     cdef_access,
+    cdef_accounting,
     cdef_actions,
     cdef_cluster,
     cdef_core,
     cdef_jobs,
     releases,
+    shims_accounting,
 )
 from slurmgate.domain.errors import ConfigError
 
@@ -73,6 +75,8 @@ def declarations() -> str:
             cdef_cluster.CDEF,
             cdef_access.CDEF,
             cdef_actions.CDEF,
+            cdef_accounting.CDEF,
+            shims_accounting.CDEF,
             releases.CDEF,
         )
     )

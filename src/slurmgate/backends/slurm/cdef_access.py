@@ -41,8 +41,15 @@ typedef struct {
 typedef struct slurmdb_user_rec slurmdb_user_rec_t;
 struct slurmdb_user_rec {
     uint16_t admin_level;
+    list_t *assoc_list;
     list_t *coord_accts;
+    char *default_acct;
+    char *default_wckey;
+    uint32_t flags;
     char *name;
+    char *old_name;
+    uint32_t uid;
+    list_t *wckey_list;
     ...;
 };
 

@@ -36,6 +36,9 @@ _UNAVAILABLE = (
     "SLURM_PROTOCOL_SOCKET_ZERO_BYTES_SENT",
     "ESLURM_IN_STANDBY_MODE",
     "ESLURM_IN_STANDBY_USE_BACKUP",
+    # slurmdbd (or its database) could not be reached.
+    "ESLURM_DB_CONNECTION",
+    "ESLURM_DB_CONNECTION_INVALID",
 )
 _CLASSES: dict[str, type[SlurmgateError]] = {
     **dict.fromkeys(_UNAVAILABLE, BackendUnavailable),
@@ -55,6 +58,9 @@ _CLASSES: dict[str, type[SlurmgateError]] = {
     "ESLURM_TRANSITION_STATE_NO_UPDATE": Conflict,
     "ESLURM_DISABLED": Conflict,
     "ESLURM_NOT_SUPPORTED": NotSupported,
+    # slurmdbd: what is in use cannot be removed.
+    "ESLURM_JOBS_RUNNING_ON_ASSOC": Conflict,
+    "ESLURM_NO_REMOVE_DEFAULT_ACCOUNT": Conflict,
 }
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from slurmgate.backends.slurm import shims_actions
+from slurmgate.backends.slurm import shims_accounting, shims_actions
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,12 +33,19 @@ CHANGES = (
     ),
     Change("reason_u32", (23, 2), "job_info_t.state_reason widened to uint32_t"),
     Change("node_resume_after", (23, 2), "update_node_msg_t.resume_after (ResumeAfter=)"),
+    Change(
+        "job_rec_extra",
+        (23, 2),
+        "slurmdb_job_rec_t.extra, failed_node and licenses; slurmdb_assoc_rec_t.comment",
+    ),
     Change("no_resized_bits", (23, 11), "JOB_RESIZED and RESERVE_FLAG_FIRST_CORES removed"),
     Change(
         "shares_call",
         (23, 11),
         "slurm_associations_get_shares() exported; before, sshare sent REQUEST_SHARE_INFO itself",
     ),
+    Change("lineage", (23, 11), "slurmdb_job_rec_t.lineage and slurmdb_assoc_rec_t.lineage"),
+    Change("instances", (23, 11), "slurmdb_instances_get() and cloud instance records"),
     Change("partition_flags_u32", (24, 5), "partition_info_t.flags widened to uint32_t"),
     Change("no_resv_watts", (24, 5), "reserve_info_t.resv_watts removed"),
     Change("reason_string", (24, 5), "job_reason_string() renamed job_state_reason_string()"),
@@ -48,6 +55,12 @@ CHANGES = (
         "slurm_kill_jobs() signals the jobs a kill_jobs_msg_t chooses; slurm_selected_step_t"
         " gained array_bitmap",
     ),
+    Change("job_rec_stdio", (24, 5), "slurmdb_job_rec_t.std_err, std_in and std_out"),
+    Change(
+        "acct_cond_flags",
+        (24, 5),
+        "slurmdb_account_cond_t.with_assocs, with_coords and with_deleted became flags",
+    ),
     Change("no_get_errno", (24, 11), "slurm_get_errno() removed: errno is read directly"),
     Change(
         "no_cpus_on_node_id",
@@ -55,12 +68,24 @@ CHANGES = (
         "slurm_job_cpus_allocated_on_node_id() removed: get_job_resources_cpus() instead",
     ),
     Change("no_job_show_flags", (24, 11), "job_info_t.show_flags removed"),
+    Change(
+        "assoc_cond_flags",
+        (24, 11),
+        "slurmdb_assoc_cond_t's and slurmdb_qos_cond_t's with_* and only_defs became flags",
+    ),
+    Change("job_rec_qos_req", (24, 11), "slurmdb_job_rec_t.qos_req and restart_cnt"),
+    Change("dbd_ping", (24, 11), "slurmdb_ping_all() pings slurmdbd and its backup"),
     Change("node_topology", (25, 5), "update_node_msg_t.topology_str (Topology=)"),
     Change(
         "node_alloc_fields",
         (25, 5),
         "slurm_get_select_nodeinfo() removed: node_info_t.alloc_cpus, alloc_memory and"
         " alloc_tres_fmt_str instead; no weighted TRES any more",
+    ),
+    Change(
+        "step_rec_stdio",
+        (25, 5),
+        "slurmdb_step_rec_t.cwd, std_*, timelimit; slurmdb_job_rec_t.resv_req and segment_size",
     ),
     Change("select_enum", (25, 11), "CR_CPU/CR_CORE/CR_SOCKET became SELECT_CPU/_CORE/_SOCKET"),
     Change("no_parts_packed", (25, 11), "stats_info_response_msg_t.parts_packed removed"),
@@ -76,7 +101,14 @@ CHANGES = (
         (25, 11),
         "slurm_get_resource_layout() returns a running job's resources core by core",
     ),
+    Change("user_def_qos", (25, 11), "slurmdb_user_rec_t.def_qos_id"),
     Change("load_job_step_id", (26, 5), "slurm_load_job() takes a slurm_step_id_t"),
+    Change("job_rec_exclusive", (26, 5), "slurmdb_job_rec_t.exclusive and oversubscribe"),
+    Change(
+        "dbd_conf_struct",
+        (26, 5),
+        "slurmdb_config_get() fills a slurmdbd_conf_t; slurmdb_config_get_keypairs() lists it",
+    ),
     Change("free_conf", (26, 5), "slurm_free_ctl_conf() renamed slurm_free_conf()"),
     Change("no_node_reason_uid", (26, 5), "update_node_msg_t.reason_uid removed"),
 )
@@ -280,6 +312,7 @@ PREAMBLE = (
     + "\n"
     + _SHIMS
     + shims_actions.PREAMBLE
+    + shims_accounting.PREAMBLE
 )
 
 #: The stable names of types and constants, declared before the structs that use them.
@@ -291,6 +324,7 @@ typedef int... slurmgate_cycle_sum_t;
 #define SLURMGATE_CR_CORE ...
 #define SLURMGATE_CR_SOCKET ...
 """
+TYPES_CDEF += shims_accounting.TYPES_CDEF
 
 #: The shims, declared after the structs they take.
 CDEF = """
