@@ -85,22 +85,15 @@ class Expiring(Generic[T]):
         return value
 
 
-#: What this backend does not bind yet.
-_UNBOUND = frozenset(
-    {
-        Capability.ACCOUNTING,
-        Capability.ACCOUNTING_ADMIN,
-        Capability.WCKEYS,
-        Capability.INSTANCES,
-    }
-)
-
-
 def capabilities_of(version: tuple[int, int, int]) -> frozenset[Capability]:
-    """Everything, but the resource layout before 25.11 (slurmctld has no such call)."""
-    if releases.has(version, "resource_layout"):
-        return frozenset(Capability) - _UNBOUND
-    return frozenset(Capability) - {Capability.RESOURCE_LAYOUT} - _UNBOUND
+    """Everything, but the resource layout before 25.11 (slurmctld has no such call) and
+    cloud instances before 23.11 (slurmdbd has none)."""
+    missing = set()
+    if not releases.has(version, "resource_layout"):
+        missing.add(Capability.RESOURCE_LAYOUT)
+    if not releases.has(version, "instances"):
+        missing.add(Capability.INSTANCES)
+    return frozenset(Capability) - missing
 
 
 class SlurmBackend(AccountingDelegate):
@@ -129,7 +122,9 @@ class SlurmBackend(AccountingDelegate):
             cluster_name=self._conf.cluster_name, slurm_version=self._binding.version
         )
         self.capabilities = capabilities_of(self._binding.version)
-        self.accounting_source = SlurmAccounting()
+        self.accounting_source = SlurmAccounting(
+            lambda: self.client, cluster=self._conf.cluster_name, service_user=self.service_user
+        )
 
     @property
     def info(self) -> ClusterInfo:

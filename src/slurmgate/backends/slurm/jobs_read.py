@@ -350,3 +350,14 @@ def jobs_from_msg(ffi: Any, c: Any, msg: Any, cluster_name: str) -> list[Job]:
         job_from_c(ffi, c, msg.job_array[i], cluster_name, last_update=stamp, unit=unit)
         for i in range(msg.record_count)
     ]
+
+
+def job_state(ffi: Any, c: Any, value: int) -> tuple[JobState, list[str]]:
+    """A job_state value (slurmctld's or slurmdbd's) as the base state and its flags."""
+    lib = _library(ffi, c)
+    return _state(lib, value), _state_flags(lib, ffi, value)
+
+
+def reason_name(ffi: Any, c: Any, code: int) -> str:
+    """A job_state_reason number by its name ("Resources", "None", ...)."""
+    return _reason(_library(ffi, c), ffi, code)
