@@ -165,8 +165,21 @@ class QosConfig(_Strict):
     name: SlurmName
     description: str = ""
     priority: int = Field(default=0, ge=0)
-    #: Slurm's QOS flags: "DenyOnLimit", "NoReserve", "PartitionTimeLimit", ...
-    flags: list[str] = []
+    #: QOS flags by slurmrestd's names: "DENY_LIMIT", "NO_RESERVE", "PARTITION_TIME_LIMIT", ...
+    flags: list[
+        Literal[
+            "PARTITION_MINIMUM_NODE",
+            "PARTITION_MAXIMUM_NODE",
+            "PARTITION_TIME_LIMIT",
+            "ENFORCE_USAGE_THRESHOLD",
+            "NO_RESERVE",
+            "REQUIRED_RESERVATION",
+            "DENY_LIMIT",
+            "OVERRIDE_PARTITION_QOS",
+            "NO_DECAY",
+            "USAGE_FACTOR_SAFE",
+        ]
+    ] = []
     usage_factor: float = Field(default=1.0, ge=0)
     #: MaxWall, minutes.
     max_wall: int | None = Field(default=None, ge=0)
