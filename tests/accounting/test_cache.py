@@ -11,7 +11,7 @@ import pytest
 
 from slurmgate.accounting.cache import CachedAccounting
 from slurmgate.config import AccountingSettings
-from slurmgate.domain import BackendUnavailable, JobState, Principal
+from slurmgate.domain import BackendUnavailable, JobState, PermissionDenied, Principal
 from slurmgate.domain.access import AccessRules, PrivateData
 from slurmgate.domain.accounting import AccountingJob, AccountingQuery
 from slurmgate.domain.associations import Account, AccountQuery, QosQuery
@@ -78,6 +78,12 @@ class FakeSource:
         self._count("qos")
         return []
 
+    async def dbd_stats(self, principal: Principal) -> str:
+        self._count("stats")
+        if principal.user_name != "root":
+            raise PermissionDenied("administrators only")
+        return "statistics"
+
     async def add_accounts(self, principal: Principal, accounts: list[Account]) -> list[str]:
         self._count("add_accounts")
         await asyncio.sleep(self.delay)
@@ -133,6 +139,16 @@ async def test_under_private_data_each_user_has_answers_of_their_own_but_operato
     await asyncio.gather(cache.accounts(ALICE, AccountQuery()), cache.accounts(BOB, AccountQuery()))
     assert source.calls["accounts"] == 1
     assert source.calls["rules"] == 1  # loaded once per rules_interval
+
+
+async def test_statistics_an_administrator_got_are_never_given_to_another_user() -> None:
+    source, clock = FakeSource(), Clock()
+    cache = _cache(source, clock)
+    assert await cache.dbd_stats(ROOT) == "statistics"
+    with pytest.raises(PermissionDenied):
+        await cache.dbd_stats(ALICE)
+    assert await cache.dbd_stats(ROOT) == "statistics"
+    assert source.calls["stats"] == 2
 
 
 async def test_while_the_rules_are_unknown_nothing_private_is_shared_across_users() -> None:

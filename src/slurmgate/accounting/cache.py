@@ -55,6 +55,9 @@ from slurmgate.domain.dbd import (
 T = TypeVar("T")
 #: Who shares an answer: every user ("*"), or one user.
 _EVERYONE = "*"
+#: Answers never shared across users: the daemon decides who may have them at all
+#: (slurmdbd's statistics are for administrators).
+_OWN = frozenset({"stats"})
 
 
 @dataclass
@@ -121,6 +124,8 @@ class CachedAccounting:
 
     async def _audience(self, kind: str, principal: Principal) -> str:
         """Who may share ``principal``'s answer of ``kind``: everyone, or only them."""
+        if kind in _OWN:
+            return f"user:{principal.user_name}"
         private = PRIVATE_KINDS.get(kind)
         if private is None:
             return _EVERYONE
@@ -294,9 +299,8 @@ class CachedAccounting:
         return await self._shared("ping", principal, None, lambda: self._source.dbd_ping(principal))
 
     async def dbd_stats(self, principal: Principal) -> DbdStats:
-        # Who may read the statistics is the daemon's to say: not shared across users.
         return await self._shared(
-            "usage", principal, None, lambda: self._source.dbd_stats(principal)
+            "stats", principal, None, lambda: self._source.dbd_stats(principal)
         )
 
     # Changes go through, then every shared answer is forgotten.
