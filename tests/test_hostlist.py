@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from slurmgate.domain.hostlist import compress, expand
 from slurmgate.domain.errors import InvalidRequest
+from slurmgate.domain.hostlist import compress, expand
 from slurmgate.domain.slurm_errno import ESLURM_INVALID_NODE_NAME
 
 

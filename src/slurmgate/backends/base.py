@@ -14,9 +14,9 @@ from typing import Generic, Protocol, TypeVar, runtime_checkable
 from slurmgate.domain import (
     AllocationResult,
     ControllerPing,
+    Job,
     JobSelection,
     JobSpec,
-    Job,
     JobSubmission,
     JobUpdate,
     License,
