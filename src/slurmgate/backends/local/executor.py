@@ -91,9 +91,9 @@ class Executor:
         return self._launch_errors.get(job_id)
 
     def usage(self, job_id: int) -> ProcessUsage | None:
-        """What the job's last run used, from the on_exit call (or recover result) that
-        reported its end until it is launched again; None when not recorded."""
-        return self._usage.get(job_id)
+        """What the job's last run used, once, after the on_exit call (or recover result)
+        that reported its end; None when not recorded (or already taken)."""
+        return self._usage.pop(job_id, None)
 
     async def launch(self, spec: LaunchSpec) -> None:
         """Start ``spec``'s script; returns once its supervisor runs. on_exit reports the end."""
