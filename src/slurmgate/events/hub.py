@@ -57,6 +57,10 @@ SERVE_CHUNK = 32
 #: Seconds the writing waits after the first events of a round: the jobs and the nodes tables
 #: are loaded one after the other, and their events then share one write per stream.
 COALESCE = 0.02
+#: Seconds between the starts of two rounds of writing, at least: reads after writes make the
+#: mirror load tables several times a second, and each round costs a write per stream (5,000
+#: streams: a tenth of a core each round); events of several loads share a round instead.
+ROUND_EVERY = 0.5
 #: Tells a reconnecting client how long to wait (milliseconds), in every stream's first frame.
 RETRY_MS = 2000
 #: Until PrivateData is known, nobody but nobody sees anything.
@@ -95,6 +99,7 @@ class EventHub:
         #: at a time.
         self._due: deque[Subscription] = deque()
         self._serving = False
+        self._round_started = 0.0
         self._runner: asyncio.Task[None] | None = None
         #: Long-lived answers open (event streams and followed outputs): events.max_streams.
         self.long_lived = 0
@@ -338,7 +343,14 @@ class EventHub:
     def _schedule(self, delay: float = 0.0) -> None:
         if self._due and not self._serving:
             self._serving = True
-            asyncio.get_running_loop().call_later(delay, self._serve_some)
+            loop = asyncio.get_running_loop()
+            now = loop.time()
+            start = max(now + delay, self._round_started + ROUND_EVERY)
+            loop.call_later(start - now, self._begin_round)
+
+    def _begin_round(self) -> None:
+        self._round_started = asyncio.get_running_loop().time()
+        self._serve_some()
 
     def _serve_some(self) -> None:
         """Write to a chunk of the due streams (their writers wait: no task switch), or wake
