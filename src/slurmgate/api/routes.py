@@ -20,8 +20,10 @@ from slurmgate.api.health import health_routes
 from slurmgate.api.push import push_routes
 from slurmgate.api.requests import json_body
 from slurmgate.api.signals import parse_signal
+from slurmgate.api.slurmdb_routes import slurmdb_routes
 from slurmgate.api.token_routes import token_routes
 from slurmgate.domain import JobSubmission
+from slurmgate.web import web_routes
 
 
 def _check_script_sizes(request: Request, submission: JobSubmission) -> None:
@@ -114,12 +116,14 @@ def routes() -> list[BaseRoute]:
         found.append(Route(path + "/", endpoint, methods=methods))
     return [
         *found,
+        *slurmdb_routes(),
         Route("/openapi", openapi, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/openapi/v3", openapi, methods=["GET"]),
         *token_routes(),
         *push_routes(),
         *health_routes(),
+        *web_routes(),
     ]
 
 
