@@ -8,19 +8,22 @@ from collections.abc import Sequence
 
 from slurmgate import __version__
 from slurmgate.cli import serve_cmd, token_cmd
+from slurmgate.cli.client import commands as client_commands
 from slurmgate.cli.common import EXIT_USAGE, CommandError, report
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="slurmgate",
-        description="A slurmrestd-compatible REST gateway for Slurm.",
+        description="A slurmrestd-compatible REST gateway for Slurm, and a client of any "
+        "slurmrestd-compatible server (submit, jobs, watch, ...: see docs/cli.md).",
     )
     parser.add_argument("-V", "--version", action="version", version=f"slurmgate {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve_cmd.add_parser(commands)
     token_cmd.add_parser(commands)
     commands.add_parser("version", help="print the version", description="Print the version.")
+    client_commands.add_parsers(commands)
     return parser
 
 
@@ -35,6 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "version":
             print(f"slurmgate {__version__}")
             return 0
+        if args.command in client_commands.RUNS:
+            return client_commands.run(args)
     except CommandError as exc:
         report(exc.message)
         return exc.status
