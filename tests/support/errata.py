@@ -12,6 +12,7 @@ from __future__ import annotations
 from tests.support.documents import Erratum
 
 _OLD = "v0.0.3[678]"
+_DB = "dbv0.0.3[678]"
 
 ERRATA: tuple[Erratum, ...] = (
     # -- v0.0.36 - v0.0.38 (slurmrestd 22.05) --------------------------------------------------
@@ -112,6 +113,171 @@ ERRATA: tuple[Erratum, ...] = (
         "* response $.statistics.bf_last_depth*",
         "missing",
         "declared by the document, never printed by the daemon",
+    ),
+    # -- dbv0.0.36 - dbv0.0.38 (slurmrestd 22.05's slurmdb plugins) ---------------------------
+    Erratum(
+        _DB,
+        "* response $.*",
+        "nullable",
+        "the plugins print null for unset numbers (NO_VAL, INFINITE) and strings never set; "
+        "the documents do not say so",
+    ),
+    Erratum(
+        _DB,
+        "* response $.meta",
+        "extra",
+        "every answer carries meta (plugin and Slurm release); dbv0.0.36/37's documents omit it",
+    ),
+    Erratum(
+        "dbv0.0.38",
+        "* response $.meta.Slurm.version.*",
+        "type",
+        "the daemon prints the release's numbers as numbers; the document declares strings",
+    ),
+    Erratum(
+        _DB,
+        "* response $.errors??.*",
+        "extra",
+        "slurmgate's error entries carry every key the clients of any version look for "
+        "(errno, error_number, description, source); the daemon prints error_number, "
+        "description and source too",
+    ),
+    Erratum(
+        _DB,
+        "* response $.associations??.usage.*",
+        "missing",
+        "slurmdbd sends no usage: the plugin prints usage as null",
+    ),
+    Erratum(
+        _DB,
+        "* $.[QT][OR][SE]*",
+        "extra",
+        "the plugins list QOS and TRES under QOS and TRES, in what they print and read",
+    ),
+    Erratum(
+        _DB,
+        "* $.[qt][or][se]*",
+        "missing",
+        "the plugins list QOS and TRES under QOS and TRES; the documents declare qos and tres",
+    ),
+    Erratum(
+        "dbv0.0.38",
+        "* $.associations??.QOS",
+        "missing",
+        "the plugin prints and reads an association's QOS under qos; the document declares QOS",
+    ),
+    Erratum(
+        "dbv0.0.38",
+        "* $.associations??.qos",
+        "extra",
+        "the plugin prints and reads an association's QOS under qos; the document declares QOS",
+    ),
+    Erratum(
+        _DB,
+        "* $.associations??.max.*",
+        "extra",
+        "the plugins print every limit of an association (the group's running, accruing and "
+        "submitted jobs from dbv0.0.36; from dbv0.0.37 its users' own and the group's TRES "
+        "minutes); the documents declare some",
+    ),
+    Erratum(
+        "dbv0.0.3[78]",
+        "* $.associations??.is_default",
+        "extra",
+        "the plugins print whether the association is its user's default (1 or 0)",
+    ),
+    Erratum(
+        _DB,
+        "* response $.jobs??.allocation_nodes",
+        "type",
+        "the plugins print the node count as a number; the documents declare a string",
+    ),
+    Erratum(
+        "dbv0.0.3[67]",
+        "* response $.jobs??.het.*",
+        "type",
+        "the plugins print the heterogeneous job's id and offset as numbers; the documents "
+        "declare objects",
+    ),
+    Erratum(
+        "dbv0.0.38",
+        "* response $.jobs??.steps??.task",
+        "type",
+        "the plugin prints an object holding the task distribution; the document declares a string",
+    ),
+    Erratum(
+        _DB,
+        "* response $.jobs??.steps??.nodes.list",
+        "extra",
+        "the plugins print a step's nodes one by one, which the documents do not declare",
+    ),
+    Erratum(
+        _DB,
+        "* response $.jobs??.steps??.tres.*.m[ai][xn]??.*",
+        "extra",
+        "the plugins print the node and task where a step's highest and lowest use of each "
+        "TRES was seen; the documents do not declare them",
+    ),
+    Erratum(
+        _DB,
+        "GET /slurmdb/*/cluster* response $*",
+        "*",
+        "the plugins list the clusters under clusters, beside meta and errors; the documents "
+        "declare a cluster record alone",
+    ),
+    Erratum(
+        _DB,
+        "GET /slurmdb/*/config response $.*",
+        "extra",
+        "the plugins dump the clusters and TRES too, and every record as its own listing "
+        "prints it; the documents declare some",
+    ),
+    Erratum(
+        "dbv0.0.36",
+        "GET /slurmdb/*/diag response $*",
+        "*",
+        "the plugin prints the statistics under statistics, beside meta and errors; the "
+        "document declares them at the top",
+    ),
+    Erratum(
+        "dbv0.0.3[78]",
+        "* response $.statistics.rollups??.total_cycles",
+        "extra",
+        "the plugins print how many rollups ran; the documents do not declare it",
+    ),
+    Erratum(
+        "dbv0.0.3[67]",
+        "* response $.users??.associations",
+        "type",
+        "the plugins list a user's associations; the documents declare one root association",
+    ),
+    Erratum(
+        _DB,
+        "* $.removed_associations",
+        "extra",
+        "the plugins name the associations a removal removed; dbv0.0.36/37's documents do not "
+        "declare them",
+    ),
+    Erratum(
+        "dbv0.0.38",
+        "* $.wckeys??.accounting",
+        "missing",
+        "the plugin prints and reads the wckey's accounting under accounts (empty: slurmdbd "
+        "sends none with a wckey), as dbv0.0.36/37 declare; this document names it accounting",
+    ),
+    Erratum(
+        "dbv0.0.38",
+        "* $.wckeys??.accounts",
+        "extra",
+        "the plugin prints the wckey's accounting under accounts, as dbv0.0.36/37 declare",
+    ),
+    Erratum(
+        "dbv0.0.38",
+        "POST /slurmdb/* request $*",
+        "*",
+        "the plugin reads the records it prints, each list under the key it prints it "
+        "(accounts, users, QOS, TRES, clusters, wckeys, associations); the document declares "
+        "other nestings (a list of lists of accounts, of TRES; clusters as one object)",
     ),
     # -- v0.0.40 - v0.0.45: nodes, partitions, reservations, ... (slurmrestd 24.11, 26.05) -----
     Erratum(

@@ -1,0 +1,84 @@
+"""dbv0.0.36-dbv0.0.38 (slurmrestd 22.05's slurmdb plugins) against the document their daemon
+serves: the records each operation answers with, compared component by component."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from slurmgate.api.versions import db_v0036, db_v0037, db_v0038
+from slurmgate.api.versions.version import Version, VersionSpec
+from tests.support.documents import Difference, differences, document, resolve
+
+#: What the 22.05 daemon serves with every plugin loaded (tests/data/specs/README.md).
+SERVED = "slurmrestd-22.05.8-slurmdbd-openapi.json"
+SPECS: dict[str, VersionSpec] = {s.name: s for s in (db_v0036.SPEC, db_v0037.SPEC, db_v0038.SPEC)}
+#: The method and path of each operation in the daemon's document (where errata name them).
+PATHS = {
+    "db_diag": ("GET", "/diag"),
+    "db_jobs": ("GET", "/jobs"),
+    "db_job": ("GET", "/job/{job_id}"),
+    "db_accounts": ("GET", "/accounts"),
+    "db_accounts_set": ("POST", "/accounts"),
+    "db_account": ("GET", "/account/{account_name}"),
+    "db_account_delete": ("DELETE", "/account/{account_name}"),
+    "db_users": ("GET", "/users"),
+    "db_users_set": ("POST", "/users"),
+    "db_user": ("GET", "/user/{user_name}"),
+    "db_user_delete": ("DELETE", "/user/{user_name}"),
+    "db_associations": ("GET", "/associations"),
+    "db_associations_set": ("POST", "/associations"),
+    "db_associations_delete": ("DELETE", "/associations"),
+    "db_association": ("GET", "/association"),
+    "db_association_delete": ("DELETE", "/association"),
+    "db_qos": ("GET", "/qos"),
+    "db_qos_set": ("POST", "/qos"),
+    "db_qos_one": ("GET", "/qos/{qos_name}"),
+    "db_qos_delete": ("DELETE", "/qos/{qos_name}"),
+    "db_tres": ("GET", "/tres"),
+    "db_tres_set": ("POST", "/tres"),
+    "db_clusters": ("GET", "/clusters"),
+    "db_clusters_set": ("POST", "/clusters"),
+    "db_cluster": ("GET", "/cluster/{cluster_name}"),
+    "db_cluster_delete": ("DELETE", "/cluster/{cluster_name}"),
+    "db_wckeys": ("GET", "/wckeys"),
+    "db_wckeys_set": ("POST", "/wckeys"),
+    "db_wckey": ("GET", "/wckey/{wckey}"),
+    "db_wckey_delete": ("DELETE", "/wckey/{wckey}"),
+    "db_config": ("GET", "/config"),
+    "db_config_set": ("POST", "/config"),
+}
+
+
+@functools.cache
+def version(name: str) -> Version:
+    return Version(SPECS[name])
+
+
+def where(name: str, operation: str, which: str = "response") -> str:
+    method, path = PATHS[operation]
+    return f"{method} /slurmdb/{name.removeprefix('db')}{path} {which} $"
+
+
+def component(doc: dict[str, Any], name: str) -> Any:
+    return resolve({"$ref": f"#/components/schemas/{name}"}, doc)
+
+
+def ours(name: str) -> dict[str, Any]:
+    return {"components": {"schemas": version(name).schemas}}
+
+
+def document_differences(name: str) -> list[Difference]:
+    """Every place where the records ``name`` answers with differ from the daemon's."""
+    doc, mine = document(SERVED), ours(name)
+    found: list[Difference] = []
+    spec = SPECS[name]
+    for which, records in (("response", spec.responses), ("request", spec.requests)):
+        for operation, record in sorted(records.items()):
+            if operation not in PATHS:  # "errors", "empty": the envelope
+                continue
+            full = f"{name}_{record}"
+            found += differences(
+                component(doc, full), component(mine, full), where(name, operation, which)
+            )
+    return found
