@@ -27,6 +27,7 @@ from slurmgate.domain.errors import SlurmgateError
 from slurmgate.events.hub import EventHub
 from slurmgate.metrics.gateway import GatewayMetrics
 from slurmgate.mirror import Mirror, RenderCache
+from slurmgate.mirror.pieces import Pieces
 from slurmgate.mirror.service import ServiceIdentity
 
 
@@ -84,5 +85,7 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> Starlet
     # The gateway's own counters, kept only when /metrics can be read.
     app.state.metrics = GatewayMetrics(frozenset(VERSIONS)) if settings.metrics.enabled else None
     app.state.responses = RenderCache(settings.mirror.cache_bytes)
+    # The records list answers are assembled from, rendered one by one (mirror/pieces.py).
+    app.state.pieces = Pieces()
     app.state.openapi_bytes = orjson.dumps(build_openapi())
     return app

@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import orjson
@@ -26,8 +27,9 @@ from slurmgate.backends.base import Backend, ClusterInfo, Listing
 from slurmgate.domain import Job, NotFound, Principal, UnprocessableRequest
 from slurmgate.domain import slurm_errno as errno
 from slurmgate.domain.access import AccessRules
-from slurmgate.mirror import Mirror, RenderCache, Resource, Table
-from slurmgate.mirror.rendered import Headers
+from slurmgate.mirror import Mirror, RenderCache, Resource, Table, stamps
+from slurmgate.mirror.pieces import Pieces, assemble, split_envelope
+from slurmgate.mirror.rendered import Built, Headers
 from slurmgate.mirror.selection import JobQuery, select
 
 #: Every viewer who sees a resource whole shares one rendering.
@@ -37,6 +39,11 @@ WHOLE = "*"
 def _mirror(request: Request) -> Mirror:
     mirror: Mirror = request.app.state.mirror
     return mirror
+
+
+def _pieces(request: Request) -> Pieces:
+    pieces: Pieces = request.app.state.pieces
+    return pieces
 
 
 async def _rendered(
@@ -100,10 +107,7 @@ async def jobs(request: Request) -> Response:
     if unchanged and "jobs" in version.spec.not_modified:
         return Response(status_code=304)
 
-    def render() -> tuple[bytes, Headers]:
-        when = times(mirror, table)
-        if unchanged:
-            return _unchanged_jobs(version, backend.info, since, when), ()
+    def choose() -> tuple[list[Job], Headers]:
         page = select(table.items, query, None if viewer == WHOLE else viewer, rules)
         headers: Headers = ()
         if page.next_cursor is not None:
@@ -112,11 +116,27 @@ async def jobs(request: Request) -> Response:
                 ("X-Slurmgate-Next-Cursor", page.next_cursor),
                 ("Link", f'<{following.path}?{following.query}>; rel="next"'),
             )
-        return jobs_body(version, page.jobs, backend.info, when), headers
+        return page.jobs, headers
+
+    async def build() -> Built:
+        when = times(mirror, table)
+        if unchanged:
+            return Built(_unchanged_jobs(version, backend.info, since, when))
+        return await assemble(
+            _pieces(request).store(("jobs", version.name)),
+            table,
+            choose,
+            stamps.JOBS.key,
+            partial(_job_json, version),
+            split_envelope(_jobs_envelope(version, backend.info, when), "jobs"),
+            live=backend.live_records,
+        )
 
     stamp = (table.generation, mirror.access_generation if viewer != WHOLE else 0)
     key = ("jobs", version.name, viewer, query.key(), unchanged)
-    return await _rendered(request, key, stamp, table, render)
+    cache: RenderCache = request.app.state.responses
+    rendered = await cache.built(key, stamp, build)
+    return await cached_response(request, rendered, table.age)
 
 
 async def job(request: Request) -> Response:
@@ -207,7 +227,14 @@ def times(mirror: Mirror, table: Table[Job]) -> Times:
     return Times(table.last_update, backfill)
 
 
-_EMPTY_LIST = b'"jobs":[]'
+def _jobs_envelope(version: ApiVersion, info: ClusterInfo, when: Times) -> bytes:
+    return orjson.dumps(
+        version.jobs([], info, last_update=when.last_update, last_backfill=when.last_backfill)
+    )
+
+
+def _job_json(version: ApiVersion, job: Job) -> bytes:
+    return orjson.dumps(version.job(job))
 
 
 def jobs_body(
@@ -215,14 +242,8 @@ def jobs_body(
 ) -> bytes:
     """``version.jobs`` as JSON, one job at a time: the whole list as dicts would take several
     times the memory of its JSON (10,000 jobs: hundreds of MB for a moment)."""
-    envelope = orjson.dumps(
-        version.jobs([], info, last_update=when.last_update, last_backfill=when.last_backfill)
-    )
-    # A quote inside a JSON string is escaped, so this text can only be the key itself.
-    at = envelope.index(_EMPTY_LIST) + len(_EMPTY_LIST) - 1
-    return b"".join(
-        (envelope[:at], b",".join([orjson.dumps(version.job(job)) for job in jobs]), envelope[at:])
-    )
+    head, tail = split_envelope(_jobs_envelope(version, info, when), "jobs")
+    return b"".join((head, b",".join([_job_json(version, job) for job in jobs]), tail))
 
 
 def _single(job: Job) -> bool:
@@ -256,14 +277,33 @@ class _Named:
         unchanged = bool(since) and table.changed_at < since
         if unchanged and self.listing in version.spec.not_modified:
             return Response(status_code=304)
-        items = [] if unchanged else table.items
-        return await _rendered(
-            request,
-            (self.listing, version.name, unchanged),
-            table.generation,
-            table,
-            lambda: _body(self.render(version, items, backend.info, table.last_update)),
-        )
+        key = (self.listing, version.name, unchanged)
+        if unchanged or table.stamps is None:
+            items = [] if unchanged else table.items
+            return await _rendered(
+                request,
+                key,
+                table.generation,
+                table,
+                lambda: _body(self.render(version, items, backend.info, table.last_update)),
+            )
+        record = version.item(self.listing)
+
+        async def build() -> Built:
+            envelope = orjson.dumps(self.render(version, [], backend.info, table.last_update))
+            return await assemble(
+                _pieces(request).store((self.listing, version.name)),
+                table,
+                lambda: (table.items, ()),
+                stamps.KEYED_BY[self.resource.value].key,
+                lambda item: orjson.dumps(record(item)),
+                split_envelope(envelope, self.listing),
+                live=backend.live_records,
+            )
+
+        cache: RenderCache = request.app.state.responses
+        rendered = await cache.built(key, table.generation, build)
+        return await cached_response(request, rendered, table.age)
 
     async def one(self, request: Request) -> Response:
         version, principal, backend = await begin(request, self.record)

@@ -12,7 +12,7 @@ import gzip
 import hashlib
 import secrets
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 
 #: Bodies smaller than this are compressed on the event loop; larger ones in a thread.
@@ -29,11 +29,26 @@ _EPOCH = secrets.token_hex(4)
 Headers = tuple[tuple[str, str], ...]
 
 
+#: Compresses a rendered body with gzip (its pieces' kept compressions, say: pieces.py).
+Compressor = Callable[[], Awaitable[bytes]]
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    """What a rendering produces: the body, its headers, and how to compress it if not as a
+    whole."""
+
+    body: bytes
+    headers: Headers = ()
+    compress: Compressor | None = None
+
+
 @dataclass(slots=True, eq=False)
 class Rendered:
     body: bytes
     etag: str
     headers: Headers = ()
+    compress: Compressor | None = field(default=None, repr=False)
     _gzip: asyncio.Future[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -51,7 +66,9 @@ class Rendered:
         if self._gzip is None:
             self._gzip = asyncio.get_running_loop().create_future()
             try:
-                if len(self.body) < COMPRESS_INLINE_BELOW:
+                if self.compress is not None:
+                    compressed = await self.compress()
+                elif len(self.body) < COMPRESS_INLINE_BELOW:
                     compressed = _compress(self.body)
                 else:
                     compressed = await asyncio.to_thread(_compress, self.body)
@@ -94,6 +111,18 @@ class RenderCache:
         in_thread: bool,
     ) -> Rendered:
         """The response for ``key`` as of ``stamp``: kept, being rendered, or rendered now."""
+
+        async def build() -> Built:
+            body, headers = await asyncio.to_thread(render) if in_thread else render()
+            return Built(body, headers)
+
+        return await self.built(key, stamp, build)
+
+    async def built(
+        self, key: Hashable, stamp: Hashable, build: Callable[[], Awaitable[Built]]
+    ) -> Rendered:
+        """As ``get``, the rendering made by ``build`` (which may render off the loop, or
+        a slice at a time)."""
         entry = self._entries.get(key)
         if entry is not None and entry[0] == stamp:
             self._entries.move_to_end(key)
@@ -107,7 +136,7 @@ class RenderCache:
         future: asyncio.Future[Rendered] = asyncio.get_running_loop().create_future()
         self._pending[key] = (stamp, future)
         try:
-            body, headers = await asyncio.to_thread(render) if in_thread else render()
+            made = await build()
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # retrieved: waiters raise it from their own await
@@ -115,7 +144,7 @@ class RenderCache:
         finally:
             if self._pending.get(key, (None, None))[1] is future:
                 del self._pending[key]
-        rendered = Rendered(body, etag_for(key, stamp), headers)
+        rendered = Rendered(made.body, etag_for(key, stamp), made.headers, made.compress)
         future.set_result(rendered)
         self._keep(key, stamp, rendered)
         return rendered

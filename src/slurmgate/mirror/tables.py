@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+
+#: Each record's stamp by its key (a job's id, a node's name): see stamps.py.
+Stamps = Mapping[Hashable, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +28,9 @@ class Table(Generic[T]):
     generation: int
     #: When the load that produced or confirmed these records began (monotonic clock).
     loaded_at: float
+    #: Each record's stamp, for the resources whose answers are assembled from records
+    #: rendered one by one (jobs, nodes); None for the others.
+    stamps: Stamps | None = None
 
     @property
     def age(self) -> float:
@@ -32,4 +39,6 @@ class Table(Generic[T]):
 
     def confirmed(self, last_update: int, loaded_at: float) -> Table[T]:
         """The same records, found unchanged by a load begun at ``loaded_at``."""
-        return Table(self.items, last_update, self.changed_at, self.generation, loaded_at)
+        return Table(
+            self.items, last_update, self.changed_at, self.generation, loaded_at, self.stamps
+        )
