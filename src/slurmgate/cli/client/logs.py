@@ -87,7 +87,7 @@ def _follow(session: Session, job: str, path: str, stream: str, out: BinaryIO) -
                 out.flush()
                 offset += len(piece)
         finally:
-            reply.stream.close()
+            reply.close()
         return
 
 

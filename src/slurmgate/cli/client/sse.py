@@ -12,6 +12,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from slurmgate.cli.client.transport import Reply
+
 
 @dataclass(frozen=True)
 class Frame:
@@ -23,8 +25,11 @@ class Frame:
 class EventReader:
     """Frames from ``stream`` into ``frames``; None there once the stream has ended."""
 
-    def __init__(self, stream: http.client.HTTPResponse) -> None:
-        self.stream = stream
+    def __init__(self, reply: Reply) -> None:
+        if reply.stream is None:
+            raise ValueError("an event stream needs a reply left open")
+        self.reply = reply
+        self.stream = reply.stream
         self.frames: queue.Queue[Frame | None] = queue.Queue()
         self._thread = threading.Thread(target=self._read, name="events", daemon=True)
         self._thread.start()
@@ -64,7 +69,7 @@ class EventReader:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
         self._thread.join(timeout=5)
-        self.stream.close()
+        self.reply.close()
 
 
 def _json(text: str) -> dict[str, Any]:

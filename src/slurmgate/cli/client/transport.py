@@ -28,8 +28,15 @@ class Reply:
     status: int
     headers: dict[str, str]
     body: bytes = b""
-    #: Set for a stream: the open response, read with ``lines`` or ``chunks``.
+    #: Set for a stream: the open response, and its connection (closed with ``close``).
     stream: http.client.HTTPResponse | None = field(default=None, repr=False)
+    connection: http.client.HTTPConnection | None = field(default=None, repr=False)
+
+    def close(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+        if self.connection is not None:
+            self.connection.close()
 
     def json(self) -> Any:
         try:
@@ -124,8 +131,11 @@ class Transport:
             response = connection.getresponse()
             headers_read = {k.lower(): v for k, v in response.getheaders()}
             if stream and response.status < 300:
-                return Reply(response.status, headers_read, stream=response)
-            return Reply(response.status, headers_read, response.read())
+                return Reply(response.status, headers_read, stream=response, connection=connection)
+            answer = Reply(response.status, headers_read, response.read())
+            if stream:
+                connection.close()
+            return answer
         except (OSError, http.client.HTTPException) as exc:
             connection.close()
             self._connection = None

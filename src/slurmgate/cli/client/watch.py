@@ -220,4 +220,4 @@ def _open(session: Session, number: str, last_id: str | None) -> EventReader:
     reply = session.transport.request("GET", EVENTS, query=query, headers=headers, stream=True)
     if reply.status >= 300 or reply.stream is None:
         raise ServerError(reply.status, reply.errors(), "opening the event stream")
-    return EventReader(reply.stream)
+    return EventReader(reply)
