@@ -50,7 +50,9 @@ def check(version: Version, operation: str, path: str, body: object, method: str
     sent = wire(body)
     assert_matches_spec(f"/slurm/{version.name}/{path}", sent, method)
     template = next(
-        t for (t, m) in operations(OURS, version.name) if m == method and t.endswith(path)
+        t
+        for (t, m) in operations(OURS, version.name)
+        if m == method and t.startswith("/slurm/") and t.endswith(path)
     )
     ours = operations(OURS, version.name)[(template, method)]
     assert_exact_keys(sent, body_schema(ours, OURS, "response"))

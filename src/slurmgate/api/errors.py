@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from slurmgate.api.responses import JSONResponse
-from slurmgate.api.versions import DEFAULT_VERSION, VERSIONS, ApiVersion
+from slurmgate.api.versions import DEFAULT_VERSION, SLURMDB, VERSIONS, ApiVersion
 from slurmgate.backends.base import Backend, ClusterInfo
 from slurmgate.domain.errors import (
     AuthError,
@@ -110,7 +110,9 @@ def version_of(path: str) -> ApiVersion:
     For errors raised before routing, when no path parameter is known yet.
     """
     parts = path.split("/", 3)
-    name = parts[2] if len(parts) > 2 and parts[1] == "slurm" else ""
+    name = parts[2] if len(parts) > 2 and parts[1] in ("slurm", "slurmdb") else ""
+    if parts[1:2] == ["slurmdb"] and name in SLURMDB:  # the slurmdb plugin's own envelope
+        return SLURMDB[name]
     return VERSIONS.get(name, VERSIONS[DEFAULT_VERSION])
 
 
@@ -128,7 +130,7 @@ def error_response(
     request: Request, error: SlurmgateError, headers: Mapping[str, str] | None = None
 ) -> Response:
     """Render ``error`` in the envelope of the API version the request addressed."""
-    version = VERSIONS.get(request.path_params.get("version", ""), version_of(request.url.path))
+    version = version_of(request.url.path)
     backend: Backend = request.app.state.backend
     headers = dict(headers or {})
     if isinstance(error, TooManyRequests):
@@ -139,6 +141,8 @@ def error_response(
     operation = getattr(request.state, "action", "")
     if isinstance(error, _BEFORE_READING) or "version" not in request.path_params:
         operation = ""
+    if not operation and request.url.path.startswith("/slurmdb/"):
+        operation = "db_"  # the slurmdb plugin's envelope, with no listing
     body = version.errors([error], backend.info, operation)
     return JSONResponse(body, status_code=http_status(error), headers=headers)
 

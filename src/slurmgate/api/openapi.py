@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from slurmgate.api import openapi_slurmdb
 from slurmgate.api.openapi_slurmgate import (
     NOT_MODIFIED,
     job_list_parameters,
@@ -18,7 +19,7 @@ from slurmgate.api.openapi_slurmgate import (
     slurmgate_schemas,
 )
 from slurmgate.api.openapi_slurmgate import TAG as SLURMGATE_TAG
-from slurmgate.api.versions import DEFAULT_VERSION, VERSIONS, ApiVersion
+from slurmgate.api.versions import DEFAULT_VERSION, SLURMDB, VERSIONS, ApiVersion
 
 _JSON = "application/json"
 
@@ -52,6 +53,8 @@ _OPERATIONS: dict[str, tuple[str, str, str]] = {
     # util: paths under /util/{version} rather than /slurm/{version}
     "hostnames": ("post", "util:/hostnames", "expand a hostlist expression into host names"),
     "hostlist": ("post", "util:/hostlist", "compress host names into a hostlist expression"),
+    # slurmdb: paths under /slurmdb/{version}, answered by slurmrestd's slurmdbd plugin
+    **openapi_slurmdb.OPERATIONS,
 }
 
 _MAX_JOB_ID = 2**32 - 1
@@ -102,6 +105,7 @@ def _parameters(version: ApiVersion, operation: str, path: str) -> list[dict[str
         )
     if operation == "jobs":
         params += job_list_parameters()
+    params += openapi_slurmdb.query_parameters(operation)
     if operation in _UPDATE_TIME and version.name != "v0.0.36":
         params.append(
             {
@@ -120,7 +124,7 @@ def _operation(version: ApiVersion, operation: str) -> tuple[str, str, dict[str,
     request = version.spec.requests.get(operation)
     response = version.spec.responses.get(operation)
     op: dict[str, Any] = {
-        "tags": ["slurm"],
+        "tags": ["slurmdb" if operation.startswith("db_") else "slurm"],
         "operationId": f"slurm_{version.name.replace('.', '_')}_{operation}",
         "summary": summary,
     }
@@ -153,7 +157,7 @@ def _operation(version: ApiVersion, operation: str) -> tuple[str, str, dict[str,
     if method == "get" and operation in _MIRRORED:
         op["responses"]["304"] = NOT_MODIFIED
     prefix, _, tail = path.rpartition(":")
-    return method, f"/{prefix or 'slurm'}/{version.name}{tail}", op
+    return method, f"/{prefix or 'slurm'}/{version.segment}{tail}", op
 
 
 def build_openapi(versions: Mapping[str, ApiVersion] | None = None) -> dict[str, Any]:
@@ -161,7 +165,9 @@ def build_openapi(versions: Mapping[str, ApiVersion] | None = None) -> dict[str,
     served = VERSIONS if versions is None else versions
     paths: dict[str, dict[str, Any]] = {}
     schemas: dict[str, Any] = {}
-    for version in served.values():
+    # The slurmdb plugins with tables of their own (dbv0.0.38) besides the versions.
+    legacy = [] if versions is not None else [v for v in SLURMDB.values() if v.name not in served]
+    for version in [*served.values(), *legacy]:
         schemas.update(version.schemas)
         for operation in sorted(version.operations()):
             method, path, op = _operation(version, operation)
@@ -177,6 +183,7 @@ def build_openapi(versions: Mapping[str, ApiVersion] | None = None) -> dict[str,
         }
     tags = [
         {"name": "slurm", "description": "methods that query slurmctld"},
+        {"name": "slurmdb", "description": "methods that query slurmdbd"},
         {"name": "openapi", "description": "methods that query for OpenAPI specifications"},
     ]
     if served:

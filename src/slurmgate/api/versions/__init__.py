@@ -8,6 +8,7 @@ before) read by the one ``Version`` class. ``VERSIONS`` maps a path segment ("v0
 from __future__ import annotations
 
 from slurmgate.api.versions import v0036, v0037, v0038, v0040, v0041, v0042, v0043, v0044, v0045
+from slurmgate.api.versions.slurmdb_operations import SLURMDB_OPERATIONS
 from slurmgate.api.versions.version import Version, VersionSpec
 
 #: Every endpoint name a version's ``operations()`` may contain.
@@ -42,6 +43,7 @@ OPERATIONS = frozenset(
         "hostnames",
         "hostlist",
     }
+    | set(SLURMDB_OPERATIONS)
 )
 
 #: Every version's tables, oldest first.
@@ -61,7 +63,37 @@ SPECS: tuple[VersionSpec, ...] = (
 ApiVersion = Version
 
 VERSIONS: dict[str, Version] = {spec.name: Version(spec) for spec in SPECS}
+
+#: slurmdb plugins of their own, with tables apart from their release's /slurm/ version (the
+#: legacy dbv0.0.36-dbv0.0.38: components named "dbv0.0.38_...", served at /slurmdb/v0.0.38/
+#: by ``VersionSpec.path_segment``). Their ``responses`` map the db_* operations they serve.
+SLURMDB_SPECS: tuple[VersionSpec, ...] = ()
+
+
+def _slurmdb_versions() -> dict[str, Version]:
+    """Path segment -> the version answering /slurmdb/{segment}/: a version whose own tables
+    map db_* operations (v0.0.40 on: one data_parser for both plugins), or a SLURMDB_SPECS
+    one."""
+    found = {
+        name: version
+        for name, version in VERSIONS.items()
+        if any(op in SLURMDB_OPERATIONS for op in version.operations())
+    }
+    found.update({spec.segment: Version(spec) for spec in SLURMDB_SPECS})
+    return found
+
+
+SLURMDB: dict[str, Version] = _slurmdb_versions()
 #: The version whose envelope carries errors for requests outside /slurm/{version}/.
 DEFAULT_VERSION = "v0.0.38"
 
-__all__ = ["DEFAULT_VERSION", "OPERATIONS", "SPECS", "VERSIONS", "ApiVersion", "Version"]
+__all__ = [
+    "DEFAULT_VERSION",
+    "OPERATIONS",
+    "SLURMDB",
+    "SLURMDB_SPECS",
+    "SPECS",
+    "VERSIONS",
+    "ApiVersion",
+    "Version",
+]

@@ -50,6 +50,15 @@ def floating(value: float | None | Infinite) -> dict[str, Any]:
     return {"set": True, "infinite": False, "number": value}
 
 
+def limit(value: int | None | Infinite) -> dict[str, Any]:
+    """A limit: unset (None) is no limit, printed as infinite (slurmdbd's INFINITE)."""
+    return INFINITE_NUMBER if value is None else number(value)
+
+
+def limit_float(value: float | None | Infinite) -> dict[str, Any]:
+    return INFINITE_FLOAT if value is None else floating(value)
+
+
 def csv(value: str | None) -> list[str]:
     """A comma-separated list as the list of its items ("" is the empty list)."""
     return [item for item in value.split(",") if item] if value else []
@@ -103,6 +112,10 @@ SCALARS: dict[str, Codec] = {
     "i32n": Codec(_no_val("int32"), "number", True, "int32_no_val"),
     "i64n": Codec(_no_val("int64"), "number", True, "int64_no_val"),
     "f64n": Codec(_no_val("double", "number"), "floating", True, "float64_no_val"),
+    # Limits: None (not set) is printed as infinite, as slurmdbd keeps an unset limit.
+    "u32l": Codec(_no_val("int32"), "limit", True, "uint32_no_val"),
+    "u64l": Codec(_no_val("int64"), "limit", True, "uint64_no_val"),
+    "f64l": Codec(_no_val("double", "number"), "limit_float", True, "float64_no_val"),
     "csv": Codec({"type": "array", "items": {"type": "string"}}, "csv", False, "csv_string"),
     "hostlist": Codec(
         {"type": "array", "items": {"type": "string"}}, "csv", False, "hostlist_string"
@@ -112,6 +125,8 @@ SCALARS: dict[str, Codec] = {
 HELPERS: dict[str, Callable[..., Any]] = {
     "number": number,
     "floating": floating,
+    "limit": limit,
+    "limit_float": limit_float,
     "csv": csv,
     "text": text,
 }

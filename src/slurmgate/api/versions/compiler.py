@@ -170,6 +170,8 @@ class Compiler:
         return self._list(item, expr, hint)
 
     def _list(self, item: Field, expr: str, hint: Any) -> str:
+        if _unwrap(hint)[1]:  # a list the model may hold as None (not set): printed empty
+            expr = f"({expr} or ())"
         for _ in range(item.depth):  # the type of the innermost values
             hint = _element_type(hint)
         element = self._element(item, "x", hint)
@@ -225,7 +227,7 @@ class Compiler:
             return "[]"
         if codec is None or item.nullable:
             return "None"
-        if codec.helper in ("number", "floating"):
+        if codec.helper in ("number", "floating", "limit", "limit_float"):
             return f"{codec.helper}(None)"
         kind = codec.schema.get("type", "")
         if kind == "object":

@@ -3,7 +3,16 @@ unset or infinite are objects, flags and states are lists of names."""
 
 from __future__ import annotations
 
-from slurmgate.api.versions import dp_cluster, dp_envelope, dp_jobs, dp_requests
+from slurmgate.api.versions import (
+    dp_accounting,
+    dp_associations,
+    dp_cluster,
+    dp_dbd,
+    dp_envelope,
+    dp_jobs,
+    dp_requests,
+    slurmdb_operations,
+)
 from slurmgate.api.versions.version import VersionSpec
 from slurmgate.api.versions.views import DATA_PARSER
 
@@ -35,6 +44,9 @@ SPEC = VersionSpec(
         **dp_jobs.RECORDS_40,
         **dp_cluster.RECORDS_40,
         **dp_requests.RECORDS_40,
+        **dp_accounting.RECORDS_40,
+        **dp_associations.RECORDS_40,
+        **dp_dbd.RECORDS_40,
     },
     responses={
         "diag": "openapi_diag_resp",
@@ -60,6 +72,7 @@ SPEC = VersionSpec(
         "reconfigure": "openapi_resp",
         "empty": "openapi_resp",
         "errors": "openapi_resp",
+        **slurmdb_operations.RESPONSES_40,
     },
     requests={
         "job_submit": "job_submit_req",
@@ -67,5 +80,6 @@ SPEC = VersionSpec(
         "jobs_signal": "kill_jobs_msg",
         "nodes_update": "update_node_msg",
         "node_update": "update_node_msg",
+        **slurmdb_operations.REQUESTS_40,
     },
 )

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from slurmgate.api.versions import dp_cluster, dp_envelope, dp_jobs, dp_requests
+from slurmgate.api.versions import (
+    dp_accounting,
+    dp_associations,
+    dp_cluster,
+    dp_dbd,
+    dp_envelope,
+    dp_jobs,
+    dp_requests,
+)
 from slurmgate.api.versions.v0040 import SPEC as V0040
 from slurmgate.api.versions.version import VersionSpec
 
@@ -15,6 +23,9 @@ SPEC: VersionSpec = V0040.evolve(
         **dp_jobs.RECORDS_41,
         **dp_cluster.RECORDS_41,
         **dp_requests.RECORDS_41,
+        **dp_accounting.RECORDS_41,
+        **dp_associations.RECORDS_41,
+        **dp_dbd.RECORDS_41,
     },
     responses={"job_allocate": "openapi_job_alloc_resp"},
     requests={"job_allocate": "job_alloc_req"},

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from slurmgate.api.versions import dp_cluster, dp_envelope, dp_jobs, dp_requests
+from slurmgate.api.versions import (
+    dp_accounting,
+    dp_associations,
+    dp_cluster,
+    dp_dbd,
+    dp_envelope,
+    dp_jobs,
+    dp_requests,
+)
 from slurmgate.api.versions.v0043 import SPEC as V0043
 from slurmgate.api.versions.version import VersionSpec
 
@@ -14,6 +22,9 @@ SPEC: VersionSpec = V0043.evolve(
         **dp_jobs.RECORDS_44,
         **dp_cluster.RECORDS_44,
         **dp_requests.RECORDS_44,
+        **dp_accounting.RECORDS_44,
+        **dp_associations.RECORDS_44,
+        **dp_dbd.RECORDS_44,
         **dp_envelope.UTIL_44,
     },
     responses={

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from slurmgate.api.versions import dp_cluster, dp_envelope, dp_jobs, dp_requests
+from slurmgate.api.versions import (
+    dp_accounting,
+    dp_associations,
+    dp_cluster,
+    dp_dbd,
+    dp_envelope,
+    dp_jobs,
+    dp_requests,
+)
 from slurmgate.api.versions.v0044 import SPEC as V0044
 from slurmgate.api.versions.version import VersionSpec
 
@@ -14,6 +22,9 @@ SPEC: VersionSpec = V0044.evolve(
         **dp_jobs.RECORDS_45,
         **dp_cluster.RECORDS_45,
         **dp_requests.RECORDS_45,
+        **dp_accounting.RECORDS_45,
+        **dp_associations.RECORDS_45,
+        **dp_dbd.RECORDS_45,
         **dp_envelope.UTIL_44,
     },
     responses={

@@ -18,6 +18,7 @@ from slurmgate.api.versions.answer import Answer, Meta
 from slurmgate.api.versions.compiler import Compiler, Render
 from slurmgate.api.versions.notation import Record
 from slurmgate.api.versions.schemas import SchemaWriter
+from slurmgate.api.versions.slurmdb_operations import SLURMDB_ITEM_MODELS
 from slurmgate.api.versions.views import LEGACY, Views
 from slurmgate.backends.base import ClusterInfo
 from slurmgate.domain import (
@@ -50,6 +51,7 @@ ITEM_MODELS: dict[str, type] = {
     "licenses": License,
     "ping": ControllerPing,
     "diag": Stats,
+    **SLURMDB_ITEM_MODELS,
 }
 
 
@@ -102,6 +104,20 @@ class VersionSpec:
     plugins: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     #: The views its tables may name (views.py).
     views: Views = field(default_factory=lambda: LEGACY)
+    #: Its path segment, when it is not ``name`` (a legacy slurmdb plugin, "dbv0.0.38", is
+    #: served at /slurmdb/v0.0.38/).
+    path_segment: str = ""
+    #: The plugin answering its slurmdb operations ("db_*"): type, name, accounting storage.
+    slurmdb_plugin: tuple[str, str, str] = (
+        "openapi/slurmdbd",
+        "Slurm OpenAPI slurmdbd",
+        "accounting_storage/slurmdbd",
+    )
+
+    @property
+    def segment(self) -> str:
+        """The version's path segment: /slurm/{segment}/, /slurmdb/{segment}/."""
+        return self.path_segment or self.name
 
     @property
     def operations(self) -> frozenset[str]:
@@ -134,6 +150,7 @@ class Version:
     def __init__(self, spec: VersionSpec) -> None:
         self.spec = spec
         self.name = spec.name
+        self.segment = spec.segment
         self.deprecated = spec.deprecated
         self._compiler = Compiler(spec.records, spec.views)
         self._renders: dict[str, Render] = {}
@@ -157,9 +174,13 @@ class Version:
     def meta(self, info: ClusterInfo, operation: str = "") -> Meta:
         """The ``meta`` block of an answer of ``operation`` (the version's plugin, or the one
         the version names for that operation)."""
-        plugin_type, plugin_name = self.spec.plugins.get(
-            operation, (self.spec.plugin_type or f"openapi/{self.name}", self.spec.plugin_name)
-        )
+        storage = ""
+        if operation.startswith("db_"):  # the slurmdb plugin's operations
+            plugin_type, plugin_name, storage = self.spec.slurmdb_plugin
+        else:
+            plugin_type, plugin_name = self.spec.plugins.get(
+                operation, (self.spec.plugin_type or f"openapi/{self.name}", self.spec.plugin_name)
+            )
         key = (info, plugin_type)
         found = self._metas.get(key)
         if found is None:
@@ -168,7 +189,7 @@ class Version:
                 plugin_type=plugin_type,
                 plugin_name=plugin_name,
                 data_parser=self.spec.data_parser,
-                accounting_storage="",
+                accounting_storage=storage,
                 major=major,
                 minor=minor,
                 micro=micro,

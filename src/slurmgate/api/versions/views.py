@@ -11,6 +11,7 @@ from typing import Any
 
 from slurmgate.api.versions import (
     views_common,
+    views_db,
     views_dp,
     views_dp_answers,
     views_dp_cluster,
@@ -27,4 +28,5 @@ DATA_PARSER: Views = {
     **views_dp_answers.VIEWS,
     **views_dp_cluster.VIEWS,
     **views_dp_stdio.VIEWS,
+    **views_db.VIEWS,
 }
