@@ -108,7 +108,9 @@ export async function renderJob(main, id) {
 }
 
 function describe(job, state) {
-  const row = (label, value) => (value === "" || value === null || value === undefined ? null : h("div", {}, h("dt", {}, label), h("dd", {}, value)));
+  const row = (label, value, wide = false) => (value === "" || value === null || value === undefined
+    ? null
+    : h("div", { class: wide ? "wide" : null }, h("dt", {}, label), h("dd", {}, value)));
   const exit = job.exit_code && FINISHED.includes(state.split("+")[0]) ? exitText(job.exit_code) : "";
   const limit = num(job.time_limit);
   const memoryPerNode = num(job.memory_per_node);
@@ -130,9 +132,9 @@ function describe(job, state) {
     row("Started", formatTime(num(job.start_time))),
     row("Ended", FINISHED.includes(state.split("+")[0]) ? formatTime(num(job.end_time)) : ""),
     row("Exit code", exit),
-    row("Working directory", job.current_working_directory),
-    row("Standard output", job.stdout_expanded || job.standard_output),
-    row("Standard error", job.stderr_expanded || job.standard_error),
+    row("Working directory", job.current_working_directory, true),
+    row("Standard output", job.stdout_expanded || job.standard_output, true),
+    row("Standard error", job.stderr_expanded || job.standard_error, true),
   ];
 }
 
