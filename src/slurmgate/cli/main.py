@@ -7,12 +7,13 @@ import sys
 from collections.abc import Sequence
 
 from slurmgate import __version__
-from slurmgate.cli import serve_cmd, token_cmd
 from slurmgate.cli.client import commands as client_commands
-from slurmgate.cli.common import EXIT_USAGE, CommandError, report
+from slurmgate.cli.client.errors import ClientError
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, client_only: bool = False) -> argparse.ArgumentParser:
+    """The command's parser; ``client_only``: the client's commands alone, which start
+    without importing the gateway (its settings, its web stack)."""
     parser = argparse.ArgumentParser(
         prog="slurmgate",
         description="A slurmrestd-compatible REST gateway for Slurm, and a client of any "
@@ -20,16 +21,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-V", "--version", action="version", version=f"slurmgate {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    serve_cmd.add_parser(commands)
-    token_cmd.add_parser(commands)
-    commands.add_parser("version", help="print the version", description="Print the version.")
+    if not client_only:
+        from slurmgate.cli import serve_cmd, token_cmd
+
+        serve_cmd.add_parser(commands)
+        token_cmd.add_parser(commands)
+        commands.add_parser("version", help="print the version", description="Print the version.")
     client_commands.add_parsers(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words and words[0] in client_commands.RUNS:
+        args = build_parser(client_only=True).parse_args(words)
+        try:
+            return client_commands.run(args)
+        except ClientError as exc:
+            print(f"slurmgate: error: {exc.message}", file=sys.stderr)
+            return exc.status
+        except KeyboardInterrupt:
+            return 130
+    from slurmgate.cli import serve_cmd, token_cmd
+    from slurmgate.cli.common import EXIT_USAGE, CommandError, report
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(words)
     try:
         if args.command == "serve":
             return serve_cmd.run(args)
@@ -38,8 +55,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "version":
             print(f"slurmgate {__version__}")
             return 0
-        if args.command in client_commands.RUNS:
-            return client_commands.run(args)
     except CommandError as exc:
         report(exc.message)
         return exc.status

@@ -8,12 +8,17 @@ UsageError             exit 2: the command was used or configured wrongly
 
 from __future__ import annotations
 
-from slurmgate.cli.common import EXIT_FAILURE, EXIT_USAGE, CommandError
+#: As ``slurmgate.cli.common`` (not imported: a client command starts without the server's
+#: settings and their imports).
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
 
 
-class ClientError(CommandError):
+class ClientError(Exception):
     def __init__(self, message: str, status: int = EXIT_FAILURE) -> None:
-        super().__init__(message, status)
+        super().__init__(message)
+        self.message = message
+        self.status = status
 
 
 class UsageError(ClientError):
