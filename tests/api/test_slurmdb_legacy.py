@@ -72,8 +72,8 @@ async def answers(tmp_path: Path) -> AsyncIterator[dict[str, dict[str, Any]]]:
             "db_qos": await backend.qos(ROOT, QosQuery()),
             "db_tres": await backend.tres(ROOT),
             "db_clusters": await backend.clusters(ROOT, ClusterQuery()),
-            "db_diag": [await backend.dbd_stats(ROOT)],
         }
+        stats = await backend.dbd_stats(ROOT)
         config = {
             "clusters": items["db_clusters"],
             "tres": items["db_tres"],
@@ -94,6 +94,7 @@ async def answers(tmp_path: Path) -> AsyncIterator[dict[str, dict[str, Any]]]:
                             for op, found in items.items()
                         },
                         "db_config": version(name).answer("db_config", info, extra=config),
+                        "db_diag": version(name).answer("db_diag", info, result=stats),
                     }
                     for name in SPECS
                 }

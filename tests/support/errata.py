@@ -253,10 +253,10 @@ ERRATA: tuple[Erratum, ...] = (
     ),
     Erratum(
         _DB,
-        "* $.removed_associations",
+        "DELETE /slurmdb/* response $.*ed_*",
         "extra",
-        "the plugins name the associations a removal removed; dbv0.0.36/37's documents do not "
-        "declare them",
+        "the plugins name what a removal removed (removed_associations, removed_users, "
+        "removed_qos, deleted_wckeys, deleted_clusters); the documents do not declare it",
     ),
     Erratum(
         "dbv0.0.38",

@@ -121,6 +121,11 @@ def _parameters(version: ApiVersion, operation: str, path: str) -> list[dict[str
 
 def _operation(version: ApiVersion, operation: str) -> tuple[str, str, dict[str, Any]]:
     method, path, summary = _OPERATIONS[operation]
+    if operation in version.spec.paths:  # the version's own name of the path
+        prefix = path.rpartition(":")[0]
+        path = (
+            f"{prefix}:{version.spec.paths[operation]}" if prefix else version.spec.paths[operation]
+        )
     request = version.spec.requests.get(operation)
     response = version.spec.responses.get(operation)
     op: dict[str, Any] = {

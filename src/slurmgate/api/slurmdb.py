@@ -18,6 +18,7 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
+from slurmgate.api import slurmdb_legacy_queries as legacy
 from slurmgate.api.endpoints import job_id, touched
 from slurmgate.api.requests import authenticated
 from slurmgate.api.slurmdb_queries import (
@@ -108,7 +109,10 @@ def _listing(
 
     async def endpoint(request: Request) -> Response:
         version, principal, accounting, info = await begin_db(request, operation)
-        items = await fetch(accounting, principal, request)
+        if legacy.is_legacy(version.name):  # dbv0.0.36-dbv0.0.38 read their queries as 22.05
+            items = await legacy.listed(operation, version.name, accounting, principal, request)
+        else:
+            items = await fetch(accounting, principal, request)
         if one:
             _found(items, one, _named(request))
         return await rendered(version, operation, info, items=items)
@@ -122,7 +126,8 @@ def _named(request: Request) -> str:
 
 async def jobs(request: Request) -> Response:
     version, principal, accounting, info = await begin_db(request, "db_jobs")
-    found = await accounting.accounting_jobs(principal, jobs_query(request.query_params))
+    read = legacy.jobs_query if legacy.is_legacy(version.name) else jobs_query
+    found = await accounting.accounting_jobs(principal, read(request.query_params))
     return await rendered(version, "db_jobs", info, items=found)
 
 
@@ -148,7 +153,7 @@ async def ping(request: Request) -> Response:
 async def config(request: Request) -> Response:
     """Every list at once, as sacctmgr dump would need it."""
     version, principal, accounting, info = await begin_db(request, "db_config")
-    with_instances = "instances" in version.spec.records["openapi_slurmdbd_config_resp"].names
+    with_instances = "instances" in version.spec.records[version.spec.responses["db_config"]].names
     lists: dict[str, Any] = {
         "clusters": await accounting.clusters(principal, ClusterQuery()),
         "tres": await accounting.tres(principal),

@@ -7,7 +7,20 @@ before) read by the one ``Version`` class. ``VERSIONS`` maps a path segment ("v0
 
 from __future__ import annotations
 
-from slurmgate.api.versions import v0036, v0037, v0038, v0040, v0041, v0042, v0043, v0044, v0045
+from slurmgate.api.versions import (
+    db_v0036,
+    db_v0037,
+    db_v0038,
+    v0036,
+    v0037,
+    v0038,
+    v0040,
+    v0041,
+    v0042,
+    v0043,
+    v0044,
+    v0045,
+)
 from slurmgate.api.versions.slurmdb_operations import SLURMDB_OPERATIONS
 from slurmgate.api.versions.version import Version, VersionSpec
 
@@ -67,7 +80,7 @@ VERSIONS: dict[str, Version] = {spec.name: Version(spec) for spec in SPECS}
 #: slurmdb plugins of their own, with tables apart from their release's /slurm/ version (the
 #: legacy dbv0.0.36-dbv0.0.38: components named "dbv0.0.38_...", served at /slurmdb/v0.0.38/
 #: by ``VersionSpec.path_segment``). Their ``responses`` map the db_* operations they serve.
-SLURMDB_SPECS: tuple[VersionSpec, ...] = ()
+SLURMDB_SPECS: tuple[VersionSpec, ...] = (db_v0036.SPEC, db_v0037.SPEC, db_v0038.SPEC)
 
 
 def _slurmdb_versions() -> dict[str, Version]:

@@ -223,6 +223,16 @@ ROLLUP = record(
 
 _ENVELOPE = "meta:@meta errors:[@error]=errors"
 
+#: The plugins' paths, where they name a path parameter otherwise than later versions do.
+PATHS = {
+    "db_qos_one": "/qos/{qos_name}",
+    "db_qos_delete": "/qos/{qos_name}",
+    "db_user": "/user/{user_name}",
+    "db_user_delete": "/user/{user_name}",
+    "db_wckey": "/wckey/{wckey}",
+    "db_wckey_delete": "/wckey/{wckey}",
+}
+
 
 def _listing(key: str, item: str) -> str:
     return f"{_ENVELOPE} {key}:[@{item}]=items"
@@ -271,17 +281,17 @@ SPEC = VersionSpec(
             " QOS:[@qos]=~config_qos wckeys:[@wckey]=~config_wckeys"
             " associations:[@association]=~config_associations"
         ),
-        # Changes answer with the envelope alone.
+        # Changes answer with the envelope; removals with what they removed.
         "account_response": record(_ENVELOPE),
-        "response_account_delete": record(_ENVELOPE),
+        "response_account_delete": record(f"{_ENVELOPE} removed_associations:[s]=~removed"),
         "response_user_update": record(_ENVELOPE),
-        "response_user_delete": record(_ENVELOPE),
+        "response_user_delete": record(f"{_ENVELOPE} removed_users:[s]=~removed"),
         "response_association_delete": record(f"{_ENVELOPE} removed_associations:[s]=~removed"),
-        "response_qos_delete": record(_ENVELOPE),
+        "response_qos_delete": record(f"{_ENVELOPE} removed_qos:[s]=~removed"),
         "response_wckey_add": record(_ENVELOPE),
-        "response_wckey_delete": record(_ENVELOPE),
+        "response_wckey_delete": record(f"{_ENVELOPE} deleted_wckeys:[s]=~removed"),
         "response_cluster_add": record(_ENVELOPE),
-        "response_cluster_delete": record(_ENVELOPE),
+        "response_cluster_delete": record(f"{_ENVELOPE} deleted_clusters:[s]=~removed"),
         "response_tres": record(_ENVELOPE),
         "config_response": record(_ENVELOPE),
     },
@@ -319,4 +329,7 @@ SPEC = VersionSpec(
         "empty": "account_response",
     },
     views=DB_LEGACY,
+    path_segment="v0.0.36",
+    slurmdb_plugin=("openapi/dbv0.0.36", "REST DB v0.0.36", ""),
+    paths=PATHS,
 )

@@ -17,6 +17,8 @@ SPEC: VersionSpec = DBV0036.evolve(
     "dbv0.0.37",
     plugin_name="Slurm OpenAPI DB v0.0.37",
     plugin_type="openapi/dbv0.0.37",
+    path_segment="v0.0.37",
+    slurmdb_plugin=("openapi/dbv0.0.37", "Slurm OpenAPI DB v0.0.37", ""),
     deprecated=False,
     records={
         "job": _RECORDS["job"].evolve(

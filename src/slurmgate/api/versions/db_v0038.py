@@ -15,6 +15,8 @@ SPEC: VersionSpec = DBV0037.evolve(
     "dbv0.0.38",
     plugin_name="Slurm OpenAPI DB v0.0.38",
     plugin_type="openapi/dbv0.0.38",
+    path_segment="v0.0.38",
+    slurmdb_plugin=("openapi/dbv0.0.38", "Slurm OpenAPI DB v0.0.38", ""),
     records={
         "job": insert_after(_RECORDS["job"], "constraints", "container:s|null=~container_or_null"),
         "user": insert_after(_RECORDS["user"], "default", "flags:[s]=~user_flags"),

@@ -114,6 +114,10 @@ class VersionSpec:
         "accounting_storage/slurmdbd",
     )
 
+    #: operation -> its path under the version, where the version names it otherwise than
+    #: the operation's table does (dbv0.0.36-dbv0.0.38: /qos/{qos_name}, as 22.05 named it).
+    paths: Mapping[str, str] = field(default_factory=dict)
+
     @property
     def segment(self) -> str:
         """The version's path segment: /slurm/{segment}/, /slurmdb/{segment}/."""

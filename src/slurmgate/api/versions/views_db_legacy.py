@@ -231,8 +231,8 @@ def rollup_mean(rollup: RollupStats) -> int:
 
 
 def dbd_statistics(answer: Answer) -> DbdStats:
-    """diag's one record."""
-    stats: DbdStats = answer.items[0]
+    """diag's one record: the statistics read."""
+    stats: DbdStats = answer.result
     return stats
 
 

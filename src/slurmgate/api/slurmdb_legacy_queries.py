@@ -1,0 +1,173 @@
+"""The query strings of dbv0.0.36-dbv0.0.38 reads, as slurmrestd 22.05's slurmdb plugins read
+them, into the accounting model's queries.
+
+Those plugins list accounts and users with their associations and coordinators always, and
+deleted ones too in dbv0.0.36/37 (dbv0.0.38 only with ``with_deleted``); they refuse a job
+filter they do not know. Values read as the later versions' (``slurmdb_queries``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+
+from slurmgate.api import slurmdb_queries as modern
+from slurmgate.backends.base import AccountingSource
+from slurmgate.domain import InvalidRequest, Principal
+from slurmgate.domain import slurm_errno as errno
+from slurmgate.domain.accounting import AccountingQuery
+from slurmgate.domain.associations import (
+    AccountQuery,
+    AssociationQuery,
+    QosQuery,
+    UserQuery,
+    WckeyQuery,
+)
+from slurmgate.domain.dbd import ClusterQuery
+
+#: GET jobs' filters (jobs.c of the plugins); "group" is the documents' name of "groups", and
+#: "users" slurmgate's own addition (the later versions' name).
+JOB_FILTERS = frozenset(
+    {
+        "account",
+        "association",
+        "cluster",
+        "constraints",
+        "cpus_max",
+        "cpus_min",
+        "disable_wait_for_result",
+        "end_time",
+        "exit_code",
+        "format",
+        "group",
+        "groups",
+        "job_name",
+        "node",
+        "nodes_max",
+        "nodes_min",
+        "partition",
+        "qos",
+        "reason",
+        "reservation",
+        "skip_steps",
+        "start_time",
+        "state",
+        "step",
+        "submit_time",
+        "users",
+        "wckey",
+    }
+)
+
+
+def _unknown(name: str) -> InvalidRequest:
+    return InvalidRequest(
+        "Unknown Query field",
+        error_number=errno.ESLURM_REST_INVALID_QUERY,
+        error="Query empty or not RFC7320 compliant",
+        source=name,
+    )
+
+
+def _only(params: QueryParams, known: frozenset[str]) -> None:
+    for name in params:
+        if name.lower() not in known:
+            raise _unknown(name)
+
+
+def jobs_query(params: QueryParams) -> AccountingQuery:
+    """A query names jobs as sacct does; none at all lists every record the daemon keeps."""
+    _only(params, JOB_FILTERS)
+    if not params:
+        return AccountingQuery(start_time=0, window_is_submit_time=True)
+    if "group" in params and "groups" not in params:
+        params = QueryParams(
+            [("groups" if k == "group" else k, v) for k, v in params.multi_items()]
+        )
+    return modern.jobs_query(params)
+
+
+def _with_deleted(params: QueryParams, version: str) -> bool:
+    """dbv0.0.36/37 always list deleted records; dbv0.0.38 when asked."""
+    if version < "dbv0.0.38":
+        return True
+    _only(params, frozenset({"with_deleted"}))
+    return modern.Query(params).flag("with_deleted")
+
+
+def accounts_query(params: QueryParams, version: str, name: str | None = None) -> AccountQuery:
+    return AccountQuery(
+        names=(name,) if name is not None else (),
+        with_associations=True,
+        with_coordinators=True,
+        with_deleted=_with_deleted(params, version),
+    )
+
+
+def users_query(params: QueryParams, version: str, name: str | None = None) -> UserQuery:
+    return UserQuery(
+        names=(name,) if name is not None else (),
+        with_associations=True,
+        with_coordinators=True,
+        with_wckeys=True,
+        with_deleted=_with_deleted(params, version),
+    )
+
+
+def qos_query(params: QueryParams, version: str, name: str | None = None) -> QosQuery:
+    deleted = _with_deleted(params, version) if version >= "dbv0.0.38" else False
+    return QosQuery(names=(name,) if name is not None else (), with_deleted=deleted)
+
+
+def associations_query(params: QueryParams) -> AssociationQuery:
+    """cluster, account, user and partition; the plugins read no other key."""
+    q = modern.Query(params)
+    return AssociationQuery(
+        accounts=q.names("account"),
+        users=q.names("user"),
+        partitions=q.names("partition"),
+        clusters=q.names("cluster"),
+    )
+
+
+def wckeys_query(name: str | None = None) -> WckeyQuery:
+    return WckeyQuery(names=(name,) if name is not None else (), with_deleted=True)
+
+
+def clusters_query(name: str | None = None) -> ClusterQuery:
+    return ClusterQuery(names=(name,) if name is not None else (), with_deleted=True)
+
+
+def is_legacy(version: str) -> bool:
+    """Whether ``version`` (a VersionSpec's name) is one of slurmrestd 22.05's slurmdb plugins."""
+    return version.startswith("dbv")
+
+
+async def listed(
+    operation: str,
+    version: str,
+    accounting: AccountingSource,
+    principal: Principal,
+    request: Request,
+) -> list[Any]:
+    """The records a legacy listing of ``operation`` prints (one, for a path naming it)."""
+    params = request.query_params
+    named = [v for k, v in request.path_params.items() if k != "version"]
+    name = str(named[0]) if named else None
+    if operation in ("db_accounts", "db_account"):
+        return await accounting.accounts(principal, accounts_query(params, version, name))
+    if operation in ("db_users", "db_user"):
+        return await accounting.users(principal, users_query(params, version, name))
+    if operation in ("db_associations", "db_association"):
+        return await accounting.associations(principal, associations_query(params))
+    if operation in ("db_qos", "db_qos_one"):
+        return await accounting.qos(principal, qos_query(params, version, name))
+    if operation in ("db_wckeys", "db_wckey"):
+        return await accounting.wckeys(principal, wckeys_query(name))
+    if operation in ("db_clusters", "db_cluster"):
+        return await accounting.clusters(principal, clusters_query(name))
+    if operation == "db_tres":
+        return await accounting.tres(principal)
+    raise KeyError(operation)
