@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from slurmgate.api import slurmdb
+from slurmgate.api.slurmdb_changes import CHANGES
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -31,13 +32,9 @@ def _no(operation: str) -> Endpoint:
     return slurmdb.unsupported(operation)
 
 
-def slurmdb_routes(changes: dict[str, Endpoint] | None = None) -> list[BaseRoute]:
-    """The routes; ``changes`` answers the operations that change something (db_*_set,
-    db_*_delete, the *_association additions), by operation."""
-    write = dict(changes or {})
-
+def slurmdb_routes() -> list[BaseRoute]:
     def change(operation: str) -> Endpoint:
-        return write.get(operation, _no(operation))
+        return CHANGES.get(operation, _no(operation))
 
     table: dict[str, tuple[Endpoint, list[str]]] = {
         "diag": _methods(get=slurmdb.diag),

@@ -182,14 +182,15 @@ RECORDS_40: dict[str, Record] = {
     "assoc_rec_set": ASSOC_REC_SET,
     "account_short": record("description:s organization:s"),
     "accounts_add_cond": record(
-        "accounts:[s] association:@assoc_rec_set clusters:[s]", required=("accounts",)
+        "accounts:[s] association:@assoc_rec_set=template clusters:[s]", required=("accounts",)
     ),
     "user_short": record(
         "adminlevel:[s]=~db_admin_level defaultaccount:s=default_account"
         " defaultwckey:s=default_wckey"
     ),
     "users_add_cond": record(
-        "accounts:[s] association:@assoc_rec_set clusters:[s] partitions:[s] users:[s] wckeys:[s]",
+        "accounts:[s] association:@assoc_rec_set=template clusters:[s] partitions:[s] users:[s]"
+        " wckeys:[s]",
         required=("users",),
     ),
 }

@@ -195,7 +195,7 @@ def read_scalar(item: Field, value: object, path: str, reading: Reading) -> obje
         items = read_list(value, path, reading)
         return ",".join(items) if code in ("csv", "hostlist") and not item.is_list else items
     codec = scalar(code)
-    if codec is not None and codec.helper in ("number", "floating"):
+    if codec is not None and codec.helper in ("number", "floating", "limit", "limit_float"):
         return _in_range(read_no_val(value, path, reading), code, path)
     schema = codec.schema if codec is not None else {"type": "object"}
     kind = schema.get("type", "object")
