@@ -123,9 +123,7 @@ def test_nothing_but_the_page_files_is_served(gateway: WebGateway, path: str) ->
 
 def test_the_package_holds_every_file_of_the_page() -> None:
     names = set(WebAssets().files)
-    on_disk = {
-        path.relative_to(STATIC).as_posix() for path in STATIC.rglob("*") if path.is_file()
-    }
+    on_disk = {path.relative_to(STATIC).as_posix() for path in STATIC.rglob("*") if path.is_file()}
     assert names == on_disk
     assert {"index.html", "style.css", "js/app.js", "js/events.js"} <= names
 
