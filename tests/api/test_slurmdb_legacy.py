@@ -31,7 +31,9 @@ from tests.support.slurmdb_legacy import (
     SPECS,
     component,
     document_differences,
+    generated,
     ours,
+    slurmdb_operations,
     version,
     where,
 )
@@ -168,6 +170,10 @@ async def test_versions_differ_where_their_plugins_do(
     assert "factor" in mid["db_qos"]["QOS"][0]["limits"]
     assert "factor" not in old["db_qos"]["QOS"][0]["limits"]
     assert "flags" in new["db_users"]["users"][0] and "flags" not in mid["db_users"]["users"][0]
+    assert [a["meta"]["plugin"]["type"] for a in (old["db_tres"], mid["db_tres"])] == [
+        "openapi/dbv0.0.36",
+        "openapi/dbv0.0.37",
+    ]
 
 
 async def test_a_users_default_association_is_flagged_default(
@@ -196,6 +202,12 @@ async def test_config_dumps_every_record_kind(answers: dict[str, dict[str, Any]]
     assert [a["name"] for a in config["accounts"]] == [
         a["name"] for a in answers["dbv0.0.37"]["db_accounts"]["accounts"]
     ]
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_every_operation_of_the_daemon_is_served(name: str) -> None:
+    theirs = slurmdb_operations(document(SERVED), name)
+    assert sorted(theirs.keys() - slurmdb_operations(generated(), name).keys()) == []
 
 
 @pytest.mark.parametrize("name", sorted(SPECS))

@@ -6,9 +6,17 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from slurmgate.api.openapi import build_openapi
 from slurmgate.api.versions import db_v0036, db_v0037, db_v0038
 from slurmgate.api.versions.version import Version, VersionSpec
-from tests.support.documents import Difference, differences, document, resolve
+from tests.support.documents import (
+    Difference,
+    body_schema,
+    differences,
+    document,
+    operations,
+    resolve,
+)
 
 #: What the 22.05 daemon serves with every plugin loaded (tests/data/specs/README.md).
 SERVED = "slurmrestd-22.05.8-slurmdbd-openapi.json"
@@ -68,17 +76,31 @@ def ours(name: str) -> dict[str, Any]:
     return {"components": {"schemas": version(name).schemas}}
 
 
+def slurmdb_operations(doc: dict[str, Any], name: str) -> dict[tuple[str, str], Any]:
+    """The /slurmdb/ operations of ``name``'s path segment in ``doc``."""
+    segment = SPECS[name].segment
+    return {
+        key: op for key, op in operations(doc, segment).items() if key[0].startswith("/slurmdb/")
+    }
+
+
+@functools.cache
+def generated() -> dict[str, Any]:
+    return build_openapi()
+
+
 def document_differences(name: str) -> list[Difference]:
-    """Every place where the records ``name`` answers with differ from the daemon's."""
-    doc, mine = document(SERVED), ours(name)
+    """Every place where slurmgate's document of ``name``'s operations differs from the
+    daemon's, request and answer bodies alike."""
+    theirs_doc, ours_doc = document(SERVED), generated()
+    theirs, mine = slurmdb_operations(theirs_doc, name), slurmdb_operations(ours_doc, name)
     found: list[Difference] = []
-    spec = SPECS[name]
-    for which, records in (("response", spec.responses), ("request", spec.requests)):
-        for operation, record in sorted(records.items()):
-            if operation not in PATHS:  # "errors", "empty": the envelope
-                continue
-            full = f"{name}_{record}"
+    for key in sorted(theirs.keys() & mine.keys()):
+        path, method = key
+        for which in ("request", "response"):
             found += differences(
-                component(doc, full), component(mine, full), where(name, operation, which)
+                body_schema(theirs[key], theirs_doc, which),
+                body_schema(mine[key], ours_doc, which),
+                f"{method.upper()} {path} {which} $",
             )
     return found
