@@ -166,17 +166,26 @@ def test_nodes_and_partitions_show_their_use(tab: Tab) -> None:
     expect(node).to_contain_text("0 / 4", timeout=JOB_DONE_MS)
 
 
-def test_history_says_plainly_when_the_gateway_keeps_none(tab: Tab) -> None:
+def test_history_shows_accounting_or_says_plainly_there_is_none(tab: Tab) -> None:
+    job_id = tab.gateway.submit("#!/bin/bash\nexit 3\n", name="web-history")
     tab.sign_in()
     path = f"{tab.gateway.base_url}/slurmdb/v0.0.44/jobs"
     answer = httpx.get(path, headers={"X-SLURM-USER-TOKEN": tab.gateway.token()}, timeout=30)
-    tab.page.get_by_role("link", name="History").click()
+    page = tab.page
     if answer.status_code == 404:
-        expect(tab.page.get_by_text("Accounting history is not available")).to_be_visible()
+        page.get_by_role("link", name="History").click()
+        expect(page.get_by_text("Accounting history is not available")).to_be_visible()
         tab.console.clear()  # the browser logs the 404 itself
-    else:
-        expect(tab.page.locator("table, .notice").first).to_be_visible()
-        expect(tab.page.get_by_text("Cannot read the history")).to_have_count(0)
+        return
+    assert answer.status_code == 200, answer.text
+    expect(page.locator(f"tr[data-job-id='{job_id}'] .state")).to_have_text(
+        "FAILED", timeout=JOB_DONE_MS
+    )
+    page.get_by_role("link", name="History").click()
+    row = page.locator("tr", has_text="web-history")
+    expect(row).to_contain_text("FAILED")
+    expect(row.locator("td[data-label='Exit code']")).to_have_text("3")
+    expect(page.get_by_text("Cannot read the history")).to_have_count(0)
 
 
 def test_the_page_fits_a_phone_sized_screen(tab: Tab) -> None:
