@@ -122,6 +122,22 @@ def test_a_job_is_held_and_released_from_its_page(tab: Tab) -> None:
     tab.gateway.api("DELETE", f"job/{job_id}")
 
 
+def test_a_running_job_is_requeued_from_its_page(tab: Tab) -> None:
+    job_id = tab.gateway.submit("#!/bin/bash\nsleep 300\n", name="web-requeue-me")
+    tab.sign_in()
+    page = tab.page
+    tab.open(f"#/job/{job_id}")
+    expect(page.locator(".state").first).to_have_text("RUNNING", timeout=JOB_DONE_MS)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Requeue").click()
+    expect(page.get_by_role("status").filter(has_text="Requeue: done")).to_be_visible()
+    # The event stream tells the page, whose timeline shows the step.
+    timeline = page.get_by_role("list", name="State timeline")
+    expect(timeline).to_contain_text("requeued", timeout=JOB_DONE_MS)
+    assert tab.gateway.api("GET", f"job/{job_id}").json()["jobs"][0]["restart_cnt"] >= 1
+    tab.gateway.api("DELETE", f"job/{job_id}")
+
+
 def test_a_bad_time_limit_is_refused_beside_its_field(tab: Tab) -> None:
     tab.sign_in()
     page = tab.page

@@ -69,8 +69,11 @@ function historyRow(job) {
   const time = job.time || {};
   const state = stateOf(job.state ? job.state.current : job.job_state);
   const exit = job.exit_code ? num(job.exit_code.return_code) : null;
-  return h("tr", {},
-    cell(COLUMNS[0], String(job.job_id)),
+  // An array's task by its array's id, as sacct prints it (1234_5).
+  const task = job.array ? num(job.array.task_id) : null;
+  const id = task !== null && job.array.job_id ? `${job.array.job_id}_${task}` : String(job.job_id);
+  return h("tr", { "data-job-id": job.job_id },
+    cell(COLUMNS[0], id),
     cell(COLUMNS[1], job.name || ""),
     cell(COLUMNS[2], job.user || ""),
     cell(COLUMNS[3], job.account || ""),
