@@ -272,6 +272,13 @@ ERRATA: tuple[Erratum, ...] = (
         "the plugin prints the wckey's accounting under accounts, as dbv0.0.36/37 declare",
     ),
     Erratum(
+        "dbv0.0.3[67]",
+        "POST /slurmdb/* request $",
+        "extra",
+        "the plugins read a body (the records they print, listed under the key they print "
+        "them with); dbv0.0.36/37's documents declare none",
+    ),
+    Erratum(
         "dbv0.0.38",
         "POST /slurmdb/* request $*",
         "*",

@@ -15,6 +15,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from slurmgate.api import slurmdb_legacy_queries as legacy
 from slurmgate.api.endpoints import ok
 from slurmgate.api.requests import json_body
 from slurmgate.api.slurmdb import begin_db
@@ -48,7 +49,12 @@ def _setter(operation: str, key: str, record: str, model: type, method: str) -> 
     async def endpoint(request: Request) -> Response:
         version, principal, accounting, info = await begin_db(request, operation)
         reading = _reading(version)
-        items = _listed(version, await json_body(request), key, record, model, reading)
+        body = await json_body(request)
+        if legacy.is_legacy(version.name):  # dbv0.0.36-dbv0.0.38 list them as they print them
+            listed, item = legacy.BODIES[operation]
+            items = legacy.completed(_listed(version, body, listed, item, model, reading))
+        else:
+            items = _listed(version, body, key, record, model, reading)
         await getattr(accounting, method)(principal, items)
         return ok(version.answer(operation, info, warnings=reading.warnings))
 

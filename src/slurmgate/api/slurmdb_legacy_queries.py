@@ -8,6 +8,7 @@ filter they do not know. Values read as the later versions' (``slurmdb_queries``
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from starlette.datastructures import QueryParams
@@ -19,6 +20,7 @@ from slurmgate.domain import InvalidRequest, Principal
 from slurmgate.domain import slurm_errno as errno
 from slurmgate.domain.accounting import AccountingQuery
 from slurmgate.domain.associations import (
+    Account,
     AccountQuery,
     AssociationQuery,
     QosQuery,
@@ -138,6 +140,26 @@ def wckeys_query(name: str | None = None) -> WckeyQuery:
 
 def clusters_query(name: str | None = None) -> ClusterQuery:
     return ClusterQuery(names=(name,) if name is not None else (), with_deleted=True)
+
+
+#: The list each change's body carries, and the record of its items.
+BODIES: dict[str, tuple[str, str]] = {
+    "db_accounts_set": ("accounts", "account"),
+    "db_users_set": ("users", "user"),
+    "db_associations_set": ("associations", "association"),
+    "db_qos_set": ("QOS", "qos"),
+}
+
+
+def completed(items: list[Any]) -> list[Any]:
+    """An account given without organization or description takes its name for them, as the
+    plugins (and sacctmgr) do."""
+    return [
+        replace(item, description=item.description or item.name,
+                organization=item.organization or item.name)
+        if isinstance(item, Account) else item
+        for item in items
+    ]  # fmt: skip
 
 
 def is_legacy(version: str) -> bool:

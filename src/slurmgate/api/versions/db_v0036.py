@@ -162,7 +162,7 @@ ASSOCIATION_MAX = record(
 )
 ASSOCIATION = record(
     "account:s cluster:s default:{default} flags:[s]=~association_flags"
-    " max:@association_max=~association_limits min:{min}=limits"
+    " max:@association_max=limits min:{min}=limits"
     " parent_account:s|null=~parent_account_or_null partition:s|null=~partition_or_null"
     " priority:i|null qos:[s]=~association_qos_ids shares_raw:i|null=shares usage:o|null=null"
     " user:s|null=~user_or_null",
@@ -195,7 +195,7 @@ QOS_LIMITS_MIN = record(
     tres=record("per:{per}", per=record("job:[@tres]=min_tres_per_job")),
 )
 QOS = record(
-    "description:s flags:[s]=~qos_flags id:i limits:@qos_limits=~qos_limits name:s"
+    "description:s flags:[s]=~qos_flags id:i limits:@qos_limits=limits name:s"
     " preempt:{preempt} priority:i|null usage_factor:nd|null usage_threshold:nd|null",
     preempt=record(
         "list:[s]=~qos_preempt mode:[s]=~qos_preempt_mode exempt_time:i|null=preempt_exempt_time"
@@ -294,6 +294,15 @@ SPEC = VersionSpec(
         "response_cluster_delete": record(f"{_ENVELOPE} deleted_clusters:[s]=~removed"),
         "response_tres": record(_ENVELOPE),
         "config_response": record(_ENVELOPE),
+        # Request bodies: the records the plugin prints, listed as it lists them.
+        "update_account": record("accounts:[@account]"),
+        "update_users": record("users:[@user]"),
+        "clusters_properties": record("clusters:[@cluster]"),
+        "tres_update": record("TRES:[@tres]"),
+        "set_config": record(
+            "clusters:[@cluster] TRES:[@tres] accounts:[@account] users:[@user] QOS:[@qos]"
+            " wckeys:[@wckey] associations:[@association]"
+        ),
     },
     responses={
         "db_diag": "diag",
@@ -327,6 +336,14 @@ SPEC = VersionSpec(
         "db_config_set": "config_response",
         "errors": "account_response",
         "empty": "account_response",
+    },
+    requests={
+        "db_accounts_set": "update_account",
+        "db_users_set": "update_users",
+        "db_wckeys_set": "wckey_info",
+        "db_clusters_set": "clusters_properties",
+        "db_tres_set": "tres_update",
+        "db_config_set": "set_config",
     },
     views=DB_LEGACY,
     path_segment="v0.0.36",

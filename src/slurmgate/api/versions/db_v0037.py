@@ -52,4 +52,5 @@ SPEC: VersionSpec = DBV0036.evolve(
         "response_associations": record("meta:@meta errors:[@error]=errors"),
     },
     responses={"db_associations_set": "response_associations"},
+    requests={"db_associations_set": "associations_info"},
 )

@@ -1,5 +1,5 @@
 """dbv0.0.38: dbv0.0.37 with a job's container, a user's flags, associations' QOS by name,
-and request bodies declared for every change (the records they read are the ones listed)."""
+QOS added and changed, and associations removed in bulk (DELETE associations)."""
 
 from __future__ import annotations
 
@@ -24,30 +24,12 @@ SPEC: VersionSpec = DBV0037.evolve(
         "response_association_delete": None,
         "response_associations_delete": record(f"{_ENVELOPE} removed_associations:[s]=~removed"),
         "response_qos": record(_ENVELOPE),
-        # Request bodies.
-        "update_account": record("accounts:[@account]"),
-        "update_users": record("users:[@user]"),
         "update_qos": record("QOS:[@qos]"),
-        "clusters_properties": record("clusters:[@cluster]"),
-        "tres_update": record("TRES:[@tres]"),
-        "set_config": record(
-            "clusters:[@cluster] TRES:[@tres] accounts:[@account] users:[@user] QOS:[@qos]"
-            " wckeys:[@wckey] associations:[@association]"
-        ),
     },
     responses={
         "db_association_delete": "response_associations_delete",
         "db_associations_delete": "response_associations_delete",
         "db_qos_set": "response_qos",
     },
-    requests={
-        "db_accounts_set": "update_account",
-        "db_users_set": "update_users",
-        "db_qos_set": "update_qos",
-        "db_associations_set": "associations_info",
-        "db_wckeys_set": "wckey_info",
-        "db_clusters_set": "clusters_properties",
-        "db_tres_set": "tres_update",
-        "db_config_set": "set_config",
-    },
+    requests={"db_qos_set": "update_qos"},
 )

@@ -40,6 +40,20 @@ _READ_AS = {
     "db_qos_preempt": "preempt",
     "db_qos_preempt_mode": "preempt_mode",
     "db_qos_description": "description",
+    # dbv0.0.36-dbv0.0.38 (views_db_legacy.py)
+    "admin_level": "admin_level",
+    "partition_or_null": "partition",
+    "user_or_null": "user",
+    "parent_account_or_null": "parent_account",
+    "default_qos_or_null": "default_qos",
+    "association_qos": "qos",
+    "association_qos_ids": "qos",
+    "association_is_default": "is_default",
+    "coordinator_direct": "direct",
+    "tres_name": "name",
+    "qos_flags": "flags",
+    "qos_preempt": "preempt",
+    "qos_preempt_mode": "preempt_mode",
 }
 
 
@@ -139,6 +153,9 @@ def _field(
     source = item.source
     if item.record is not None and not item.is_list and source in ("", "."):
         _fill(value, item.record, model, values, path, reading, item.name)
+        return
+    if source == "." and item.base_type[1:] in reading.records:  # a named record of the same
+        _fill(value, reading.records[item.base_type[1:]], model, values, path, reading, item.name)
         return
     if source.startswith("~"):
         attribute = _READ_AS.get(source[1:], "")

@@ -8,7 +8,6 @@ into a status word, a return code and a signal.
 
 from __future__ import annotations
 
-import dataclasses
 import signal
 from collections.abc import Callable
 from typing import Any
@@ -24,9 +23,7 @@ from slurmgate.domain.accounting import (
 from slurmgate.domain.associations import (
     Account,
     Association,
-    AssociationLimits,
     Qos,
-    QosLimits,
     User,
     Wckey,
 )
@@ -239,30 +236,6 @@ def dbd_statistics(answer: Answer) -> DbdStats:
 def dbd_rollups(stats: DbdStats) -> list[RollupStats]:
     """Only the periods that have run."""
     return [r for r in stats.rollups if r.total_duration]
-
-
-# -- limits ----------------------------------------------------------------------------------
-
-
-def _no_none_tres(limits: Any) -> Any:
-    """The limits with every TRES list that is not set as an empty list, as printed."""
-    unset = {
-        f.name: ()
-        for f in dataclasses.fields(limits)
-        if f.name.startswith(("max_tres", "grp_tres", "min_tres"))
-        and getattr(limits, f.name) is None
-    }
-    return dataclasses.replace(limits, **unset) if unset else limits
-
-
-def association_limits(assoc: Association) -> AssociationLimits:
-    limits: AssociationLimits = _no_none_tres(assoc.limits)
-    return limits
-
-
-def qos_limits(qos: Qos) -> QosLimits:
-    limits: QosLimits = _no_none_tres(qos.limits)
-    return limits
 
 
 # -- config ----------------------------------------------------------------------------------
