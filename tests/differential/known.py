@@ -133,6 +133,14 @@ KNOWN: tuple[Known, ...] = (
     # -- daemon bugs -----------------------------------------------------------------------
     Known(
         DAEMON_BUG,
+        "slurmdb association id",
+        "slurmrestd's v0.0.41 and v0.0.42 (24.11, 26.05) print every association's id as 0 in "
+        "GET /slurmdb/.../associations; v0.0.43 and later print slurmdbd's id, as slurmgate does",
+        lambda d: d.pattern == "$.associations[].id" and d.daemon == 0,
+        versions="v0.0.4[12]",
+    ),
+    Known(
+        DAEMON_BUG,
         "cpus_per_task",
         "slurmrestd 22.05 prints cpus_per_task only when the job set --cpu-freq (its check "
         "tests cpu_freq_min); slurmgate prints the job's value",
