@@ -20,6 +20,7 @@ from slurmgate.auth.keys import load_key
 from slurmgate.auth.tokens import mint
 from slurmgate.config import load_settings
 from tests.support.documents import document, resolve
+from tests.support.slurmdb_documents import DAEMON_DOCUMENTS
 from tests.support.spec import json_schema
 
 CONFIG = """
@@ -37,15 +38,6 @@ name = "debug"
 default = true
 """
 
-#: The document of the daemon serving each version, captured with accounting configured.
-DAEMON_DOCUMENTS = {
-    "v0.0.40": "slurmrestd-24.11.5-slurmdbd-openapi.json",
-    "v0.0.41": "slurmrestd-24.11.5-slurmdbd-openapi.json",
-    "v0.0.42": "slurmrestd-26.05.5-slurmdbd-openapi.json",
-    "v0.0.43": "slurmrestd-26.05.5-slurmdbd-openapi.json",
-    "v0.0.44": "slurmrestd-26.05.5-slurmdbd-openapi.json",
-    "v0.0.45": "slurmrestd-26.05.5-slurmdbd-openapi.json",
-}
 VERSIONS = sorted(DAEMON_DOCUMENTS)
 #: A user who is no accounting administrator.
 OTHER = "nobody"

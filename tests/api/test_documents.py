@@ -22,6 +22,7 @@ from tests.support.documents import (
     operations,
 )
 from tests.support.errata import ERRATA
+from tests.support.slurmdb_documents import all_slurmdb_differences
 from tests.support.slurmdb_legacy import SPECS as SLURMDB_LEGACY
 from tests.support.slurmdb_legacy import document_differences
 from tests.support.spec import covered
@@ -79,6 +80,8 @@ def test_every_difference_from_the_official_document_is_a_listed_erratum(version
 def test_every_erratum_explains_a_difference() -> None:
     found = {version: _differences(version) for version in CHECKED}
     found.update({name: document_differences(name) for name in SLURMDB_LEGACY})
+    for version, slurmdb in all_slurmdb_differences().items():  # v0.0.40 on: /slurmdb/ too
+        found[version] = [*found.get(version, []), *slurmdb]
     unused = [
         erratum
         for erratum in ERRATA

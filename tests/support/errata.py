@@ -316,4 +316,12 @@ ERRATA: tuple[Erratum, ...] = (
         "the daemon prints null for the results of an update that reached no array task "
         "(slurmctld answers it with a return code alone); the document does not say so",
     ),
+    # -- v0.0.40 and later's /slurmdb/ (slurmrestd 24.11, 26.05) ---------------------------
+    Erratum(
+        "v0.0.40",
+        "GET /slurmdb/*/diag response $.statistics.rollups[].last*",
+        "*",
+        "slurmrestd 24.11 prints each rollup's last_run and last_cycle; its document declares "
+        'one key, "last run", with a space',
+    ),
 )

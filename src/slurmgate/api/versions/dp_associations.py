@@ -202,7 +202,7 @@ RECORDS_41: dict[str, Record] = {
     "assoc": ASSOC_40.evolve("id:i32"),
 }
 
-# -- v0.0.42: QOS limits on submitted jobs and TRES minutes in all ---------------------------
+# -- v0.0.42: QOS limits on submitted jobs and TRES minutes in all; usage's alternate id --
 
 _QOS_MAX_42 = _QOS_MAX_40.evolve(
     "jobs:{jobs} tres:{tres}",
@@ -215,6 +215,7 @@ _QOS_MAX_42 = _QOS_MAX_40.evolve(
 
 RECORDS_42: dict[str, Record] = {
     **RECORDS_41,
+    "accounting": ACCOUNTING.evolve("id_alt:i32=-"),
     "qos": QOS_40.evolve("limits:{limits}=limits", limits=_QOS_LIMITS_40.evolve(
         "max:{max}", max=_QOS_MAX_42)),
 }  # fmt: skip
