@@ -5,7 +5,6 @@ jobs, and assertions look at this test's jobs only."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 import time
 from collections.abc import Callable
 
@@ -14,7 +13,7 @@ import pytest
 
 from tests.contract.conftest import ClientFactory
 from tests.support.cluster import Api, Cluster
-from tests.support.sse import EVENTS, EventStream, Frame, in_order, types_of
+from tests.support.sse import EVENTS, CurlEventStream, EventStream, Frame, in_order, types_of
 
 
 def headers(cluster: Cluster, user: str | None = None) -> dict[str, str]:
@@ -108,17 +107,19 @@ def test_a_stream_needs_a_token(cluster: Cluster) -> None:
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
-def test_curl_reads_the_stream(cluster: Cluster, api: Api) -> None:
-    argv = ["curl", "-sN", "--max-time", "8", f"{cluster.base_url}{EVENTS}?users={cluster.user}"]
-    for name, value in headers(cluster).items():
-        argv += ["-H", f"{name}: {value}"]
-    with subprocess.Popen(argv, stdout=subprocess.PIPE) as curl:
-        time.sleep(1.5)
-        job_id = api.submit("#!/bin/sh\ntrue\n")
-        output, _ = curl.communicate(timeout=30)
-    text = output.decode()
-    assert text.startswith("retry: ") and "event: stream.opened" in text
-    assert f'"job_id":{job_id}' in text and "event: job.submitted" in text
+def test_curl_reads_a_jobs_life_from_the_stream(cluster: Cluster, api: Api) -> None:
+    url = f"{cluster.base_url}{EVENTS}?users={cluster.user}"
+    with CurlEventStream(url, headers(cluster)) as events:
+        events.opened()
+        job_id = api.submit("#!/bin/sh\nsleep 1\n")
+        end = events.wait_for(ended(job_id), 60)
+    kinds = types_of(events.job_events(job_id))
+    assert in_order(kinds, ["job.submitted", "job.started", "job.completed"]), kinds
+    assert end.json["state"] == "COMPLETED" and end.json["exit_code"]["return_code"] == 0
+    # The frame as curl printed it, line for line.
+    text = events.output.decode()
+    assert text.startswith("retry: 2000\n") and "event: stream.opened\n" in text
+    assert f"id: {end.id}\nevent: job.completed\ndata: {end.data}\n\n" in text
 
 
 def test_a_drained_node_is_an_event(cluster: Cluster, client_for: ClientFactory) -> None:

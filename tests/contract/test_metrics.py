@@ -9,6 +9,7 @@ import re
 import httpx
 
 from tests.support.cluster import Api, Cluster
+from tests.support.sse import EventStream
 
 _SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (-?[0-9.e+-]+|NaN|\+Inf)$")
 
@@ -69,3 +70,19 @@ def test_the_gateway_counts_its_requests(cluster: Cluster, api: Api) -> None:
     assert 'slurmgate_render_cache_requests_total{result="miss"}' in samples
     assert samples["slurmgate_event_streams"] >= 0
     assert samples["process_resident_memory_bytes"] > 10 * 1024 * 1024
+
+
+def test_open_streams_and_the_events_made_are_counted(cluster: Cluster, api: Api) -> None:
+    headers = {"X-SLURM-USER-TOKEN": cluster.token(), "X-SLURM-USER-NAME": cluster.user}
+    held = 0
+    try:
+        with EventStream(cluster.base_url, headers, {"users": cluster.user}) as events:
+            events.opened()
+            held = api.submit("#!/bin/sh\ntrue\n", hold=True)
+            events.wait_for(lambda f: f.job_id == held and f.event == "job.submitted")
+            samples = scrape(cluster)
+    finally:
+        if held:
+            api.cancel(held)
+    assert samples["slurmgate_event_streams"] >= 1
+    assert samples['slurmgate_events_total{type="job.submitted"}'] >= 1
