@@ -4,7 +4,10 @@ serves: the records each operation answers with, compared component by component
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
+
+import jsonschema
 
 from slurmgate.api.openapi import build_openapi
 from slurmgate.api.versions import db_v0036, db_v0037, db_v0038
@@ -17,6 +20,7 @@ from tests.support.documents import (
     operations,
     resolve,
 )
+from tests.support.spec import corrected, json_schema
 
 #: What the 22.05 daemon serves with every plugin loaded (tests/data/specs/README.md).
 SERVED = "slurmrestd-22.05.8-slurmdbd-openapi.json"
@@ -104,3 +108,30 @@ def document_differences(name: str) -> list[Difference]:
                 f"{method.upper()} {path} {which} $",
             )
     return found
+
+
+def _template(operations_: dict[tuple[str, str], Any], path: str, method: str) -> str:
+    for template, verb in operations_:
+        pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "/?$"
+        if verb == method and re.match(pattern, path):
+            return template
+    raise AssertionError(f"{method.upper()} {path} is no operation of the daemon's document")
+
+
+def assert_answer_valid(name: str, method: str, path: str, body: Any) -> None:
+    """``body``, answered to ``method path``, breaks neither the daemon's document (corrected
+    where the errata list it as wrong) nor slurmgate's."""
+    method = method.lower()
+    theirs_doc, ours_doc = document(SERVED), generated()
+    theirs = slurmdb_operations(theirs_doc, name)
+    template = _template(theirs, path.partition("?")[0], method)
+    mine = slurmdb_operations(ours_doc, name)[(template, method)]
+    ours_schema = body_schema(mine, ours_doc, "response")
+    schema = corrected(
+        body_schema(theirs[(template, method)], theirs_doc, "response"),
+        ours_schema,
+        f"{method.upper()} {template} response $",
+        name,
+    )
+    jsonschema.Draft4Validator(json_schema(schema)).validate(body)
+    jsonschema.Draft4Validator(json_schema(ours_schema)).validate(body)
