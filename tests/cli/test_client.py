@@ -226,3 +226,22 @@ def test_settings_come_from_the_config_file_and_flags_win(client: Client) -> Non
     named = client.workdir / "other.toml"
     named.write_text('url = "http://127.0.0.1:9"\n')
     assert "127.0.0.1:9" in client.run("jobs", "--config", str(named), env=unset).err
+
+
+def test_an_arrays_tasks_are_named_as_squeue_names_them(client: Client) -> None:
+    array = client.submit("#!/bin/sh\necho task $SLURM_ARRAY_TASK_ID\nsleep 60\n", "-a", "0-2")
+    tasks = [f"{array}_{n}" for n in range(3)]
+
+    def running() -> bool:
+        rows = [line.split() for line in client.ok("jobs", "-j", str(array)).splitlines()[1:]]
+        return sorted(row[0] for row in rows if row[4] == "R") == tasks
+
+    wait_until(running, "running")
+    client.ok("cancel", tasks[1])
+    wait_until(lambda: "CANCELLED" in client.ok("show", tasks[1]), "cancelled")
+    rows = client.ok("jobs", "-j", str(array), "-t", "all").splitlines()[1:]
+    states = {line.split()[0]: line.split()[4] for line in rows}
+    assert states == {tasks[0]: "R", tasks[1]: "CA", tasks[2]: "R"}
+    # A task's output is read by its own name too (the endpoint takes job ids only).
+    wait_until(lambda: client.ok("logs", tasks[2]) == "task 2\n", "written")
+    client.ok("cancel", str(array))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -42,6 +44,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return exc.status
         except KeyboardInterrupt:
             return 130
+        except BrokenPipeError:  # `slurmgate jobs | head`: the reader has all it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 128 + signal.SIGPIPE
     from slurmgate.cli import serve_cmd, token_cmd
     from slurmgate.cli.common import EXIT_USAGE, CommandError, report
 

@@ -52,7 +52,9 @@ def describe_error(entry: object) -> str:
         None,
     )
     text = error
-    if description and description != error:
+    if description.startswith(error):  # slurmgate's descriptions often say it again
+        text = description
+    elif description:
         text = f"{text}: {description}" if text else description
     if number not in (None, 0):
         text = f"{text} (error {number})"

@@ -133,7 +133,8 @@ def run(args: argparse.Namespace, session: Session) -> int:
         each = row(record)
         if users and each.user not in users:
             continue
-        if ids and not ids & {each.display_id, str(number(record.get("job_id")))}:
+        array_id = str(number(section(record, "array").get("job_id")) or "")
+        if ids and not ids & {each.display_id, str(number(record.get("job_id"))), array_id}:
             continue
         if states and each.state not in states:
             continue

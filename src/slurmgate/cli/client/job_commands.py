@@ -131,12 +131,35 @@ def list_jobs(args: argparse.Namespace, session: Session) -> int:
 
 
 def fetch_job(session: Session, job: str) -> list[Job]:
+    """A job's records (an array's: every task's). An array's task (``12_3``) or a
+    heterogeneous job's component (``12+1``) is found among its job's records: every server
+    takes the job's own id, not every one takes those."""
     version = session.server().version
-    answer = session.transport.call("GET", f"/slurm/{version}/job/{job}", f"job {job}").json()
+    number = re.split(r"[_+]", job)[0]
+    answer = session.transport.call("GET", f"/slurm/{version}/job/{number}", f"job {job}").json()
     found = [records.job(r) for r in (answer or {}).get("jobs") or []]
+    if number != job:
+        chosen = [each for each in found if each.display_id == job]
+        if not chosen:  # a task still in its array's pending rest: the server may know it
+            answer = session.transport.call("GET", f"/slurm/{version}/job/{job}", f"job {job}")
+            chosen = [records.job(r) for r in (answer.json() or {}).get("jobs") or []]
+        found = chosen
     if not found:
         raise ClientError(f"job {job}: not found")
     return found
+
+
+def resolve(session: Session, job: str) -> str:
+    """The id to act on: an array's task split off from its array has a job id of its own."""
+    if "_" not in job:
+        return job
+    try:
+        found = fetch_job(session, job)
+    except (ServerError, ClientError) as exc:
+        if isinstance(exc, Unreachable):
+            raise
+        return job  # the server is asked as told, and answers for itself
+    return str(found[0].job_id) if len(found) == 1 else job
 
 
 def show(args: argparse.Namespace, session: Session) -> int:
@@ -185,10 +208,11 @@ def change(args: argparse.Namespace, session: Session) -> int:
     failed = 0
     for job in args.jobs:
         try:
+            target = resolve(session, job)
             if args.command == "cancel":
                 query = {"signal": args.signal} if args.signal else None
                 reply = session.transport.call(
-                    "DELETE", f"/slurm/{version}/job/{job}", f"job {job}", query=query
+                    "DELETE", f"/slurm/{version}/job/{target}", f"job {job}", query=query
                 )
                 refusals = _refusals(reply.json())
                 if refusals:
@@ -196,7 +220,7 @@ def change(args: argparse.Namespace, session: Session) -> int:
             else:
                 session.transport.call(
                     "POST",
-                    f"/slurm/{version}/job/{job}",
+                    f"/slurm/{version}/job/{target}",
                     f"job {job}",
                     body={"hold": args.command == "hold"},
                 )

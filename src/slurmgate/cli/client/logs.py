@@ -39,7 +39,7 @@ def run(args: argparse.Namespace, session: Session) -> int:
     stream = "stderr" if args.stderr else "stdout"
     if not server.output:
         raise ClientError(_no_endpoint(session, args.job, stream))
-    path = OUTPUT.format(job_id=args.job)
+    path = OUTPUT.format(job_id=_job_number(session, args.job))
     out = sys.stdout.buffer
     if args.follow:
         _follow(session, args.job, path, stream, out)
@@ -89,6 +89,17 @@ def _follow(session: Session, job: str, path: str, stream: str, out: BinaryIO) -
         finally:
             reply.close()
         return
+
+
+def _job_number(session: Session, job: str) -> str:
+    """The job id of an array's task (``12_3``) or a heterogeneous job's component (``12+1``):
+    the output endpoint takes job ids only."""
+    if job.isdigit():
+        return job
+    for each in fetch_job(session, job):
+        if each.display_id == job:
+            return str(each.job_id)
+    raise ClientError(f"job {job}: not found")
 
 
 def output_file(record: Record, stream: str) -> str:

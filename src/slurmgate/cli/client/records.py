@@ -176,10 +176,11 @@ def display_id(record: Record) -> str:
     if array_id:
         task = number(record.get("array_task_id"))
         rest = text(record.get("array_task_string"))
-        if task is not None and not rest:
-            return f"{array_id}_{task}"
-        if rest:
+        # The pending rest of an array is its tasks' list; a task split off, its own number.
+        if rest and (task is None or "PENDING" in words(record.get("job_state"))):
             return f"{array_id}_[{rest}]" if not rest.isdigit() else f"{array_id}_{rest}"
+        if task is not None:
+            return f"{array_id}_{task}"
     het_id = number(record.get("het_job_id")) or 0
     if het_id:
         return f"{het_id}+{number(record.get('het_job_offset')) or 0}"

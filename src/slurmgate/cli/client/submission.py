@@ -104,8 +104,11 @@ def run(args: argparse.Namespace, session: Session) -> int:
     answer = reply.json() or {}
     # 22.05 puts a held job's notice among errors beside the 200; later ones among warnings
     # (and 24.11 and 26.05 among errors too, reworded).
-    for notice in reply.warnings() or reply.errors():
-        session.warn(notice)
+    notices = list(dict.fromkeys(reply.warnings() or reply.errors()))
+    for notice in notices:
+        # 24.11 and 26.05 say it twice, once inside a longer sentence.
+        if not any(notice != other and notice in other for other in notices):
+            session.warn(notice)
     job_id = answer.get("job_id") or (answer.get("result") or {}).get("job_id")
     print(job_id if args.parsable else f"Submitted batch job {job_id}")
     return 0
