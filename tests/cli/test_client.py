@@ -190,6 +190,8 @@ def test_errors_are_told_with_the_servers_envelope(client: Client) -> None:
     assert "Invalid partition name specified" in refused.err and "error 2000" in refused.err
     forged = client.run("jobs", env={"SLURM_JWT": client.token[:-4] + "AAAA"})
     assert forged.status == 1 and "HTTP 401" in forged.err
+    tokenless = client.run("jobs", env={"SLURM_JWT": None})
+    assert tokenless.status == 1 and "HTTP 401" in tokenless.err and "SLURM_JWT" in tokenless.err
     nobody = client.run("jobs", env={"SLURMGATE_URL": "http://127.0.0.1:9"})
     assert nobody.status == 1 and "cannot reach the server at http://127.0.0.1:9" in nobody.err
 

@@ -152,6 +152,8 @@ class Transport:
         """``request``, raising ServerError for an answer that is no success."""
         reply = self.request(method, path, **kwargs)
         if reply.status >= 300:
+            if reply.status == 401 and not self.settings.token:
+                what += " (no token given: set SLURM_JWT, or use --token)"
             raise ServerError(reply.status, reply.errors(), what)
         return reply
 
