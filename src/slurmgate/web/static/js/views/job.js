@@ -170,7 +170,7 @@ function steps(job, state, seen) {
 
 /** Standard output and error: the tail of each file, then followed while the job runs. */
 function outputPanel(jobId) {
-  const pre = h("pre", { class: "output code", tabindex: "0", "aria-label": "Job output" });
+  const pre = h("pre", { class: "output code", id: "output-panel", role: "tabpanel", tabindex: "0", "aria-label": "Job output" });
   const status = h("p", { class: "output-status", role: "status" }, "");
   const follow = h("input", { type: "checkbox", id: "follow-output", checked: true });
   const tabs = h("div", { class: "tabs", role: "tablist", "aria-label": "Output stream" });
@@ -210,7 +210,8 @@ function outputPanel(jobId) {
     const separate = job && (job.stderr_expanded || job.standard_error) && (job.stderr_expanded || job.standard_error) !== (job.stdout_expanded || job.standard_output);
     const names = separate ? [["stdout", "Standard output"], ["stderr", "Standard error"]] : [["stdout", "Output (standard output and error)"]];
     fill(tabs, names.map(([name, label]) => h("button", {
-      type: "button", role: "tab", "aria-selected": String(stream === name), tabindex: stream === name ? "0" : "-1",
+      type: "button", role: "tab", "aria-selected": String(stream === name), "aria-controls": "output-panel",
+      tabindex: stream === name ? "0" : "-1",
       onclick: () => choose(name),
       onkeydown: (event) => {
         if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
