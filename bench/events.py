@@ -23,9 +23,11 @@ import platform
 import random
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Coroutine
 from datetime import UTC, datetime
@@ -64,6 +66,16 @@ name = "node1"
 cpus = 64
 memory = 64000
 """
+
+
+#: Set when the run is told to stop (SIGTERM): a phase in its thread ends at once too.
+STOPPING = threading.Event()
+STOPPED = 128 + signal.SIGTERM
+
+
+def stop(_signum: int, _frame: object) -> None:
+    STOPPING.set()
+    raise SystemExit(STOPPED)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -153,16 +165,23 @@ def phase(base_url: str, token: str, args: argparse.Namespace, workdir: str, pid
     """The job changes and the probe for ``args.duration`` seconds; the probe's figures."""
     driver = _helper("drive", base_url, token, args.rate, args.duration, workdir)
     prober = _helper("probe", base_url, token, args.probe_rate, args.duration)
-    rss = 0.0
-    deadline = time.monotonic() + args.duration + 30
-    cpu, own, started = cpu_seconds(pid), cpu_seconds(os.getpid()), time.monotonic()
-    while prober.poll() is None and time.monotonic() < deadline:
-        rss = max(rss, rss_mb(pid))
-        time.sleep(1)
-    took = time.monotonic() - started
-    cpu, own = cpu_seconds(pid) - cpu, cpu_seconds(os.getpid()) - own
-    out, _ = prober.communicate(timeout=60)
-    driver.wait(timeout=60)
+    try:
+        rss = 0.0
+        deadline = time.monotonic() + args.duration + 30
+        cpu, own, started = cpu_seconds(pid), cpu_seconds(os.getpid()), time.monotonic()
+        while prober.poll() is None and time.monotonic() < deadline:
+            rss = max(rss, rss_mb(pid))
+            if STOPPING.wait(1):
+                raise SystemExit(STOPPED)
+        took = time.monotonic() - started
+        cpu, own = cpu_seconds(pid) - cpu, cpu_seconds(os.getpid()) - own
+        out, _ = prober.communicate(timeout=60)
+        driver.wait(timeout=60)
+    finally:
+        for helper in (driver, prober):
+            if helper.poll() is None:  # the run was stopped
+                helper.terminate()
+                helper.wait()
     latencies = json.loads(out)
     summary = {
         name: {"count": len(v), "p50_ms": percentile(v, 0.5), "p99_ms": percentile(v, 0.99)}
@@ -239,6 +258,9 @@ def main() -> None:
         url, token, rate, duration = json.loads(args.probe)
         print(json.dumps(probe(url, token, float(rate), float(duration))))  # noqa: T201
         return
+    # A SIGTERM (timeout(1), a closed session) ends the run as Ctrl-C does, through the
+    # cleanup below: the helpers and the gateway stopped, its directory removed.
+    signal.signal(signal.SIGTERM, stop)
     # One descriptor per stream in this process, as many in the gateway (which raises its own).
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, args.streams + 1000)), hard))
