@@ -143,6 +143,26 @@ def test_a_running_job_is_requeued_from_its_page(tab: Tab) -> None:
     tab.gateway.api("DELETE", f"job/{job_id}")
 
 
+def test_a_jobs_timeline_holds_the_steps_the_queue_saw(tab: Tab) -> None:
+    job_id = tab.gateway.submit(
+        "#!/bin/bash\ntrue\n", name="web-steps", begin_time={"set": True, "number": 4102444800}
+    )
+    tab.sign_in()
+    page = tab.page
+    row = page.locator(f"tr[data-job-id='{job_id}']")
+    expect(row).to_contain_text("web-steps")
+    expect(page.locator(".live")).to_have_text("Live")
+    tab.gateway.api("POST", f"job/{job_id}", {"hold": True})
+    expect(row).to_contain_text("JobHeld")
+    tab.gateway.api("POST", f"job/{job_id}", {"hold": False})
+    expect(row).not_to_contain_text("JobHeld")
+    row.get_by_role("link").click()
+    timeline = page.get_by_role("list", name="State timeline")
+    expect(timeline).to_contain_text("held")
+    expect(timeline).to_contain_text("released")
+    tab.gateway.api("DELETE", f"job/{job_id}")
+
+
 def test_a_bad_time_limit_is_refused_beside_its_field(tab: Tab) -> None:
     tab.sign_in()
     page = tab.page

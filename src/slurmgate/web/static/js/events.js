@@ -8,6 +8,29 @@ const PATH = "/slurmgate/v1/events";
 const FIRST_RETRY_MS = 1000;
 const LAST_RETRY_MS = 30000;
 
+/** Jobs whose events this tab keeps, and events kept per job: a job's page shows the steps
+ * seen by the pages open before it (the queue's stream), not only its own. */
+const KEPT_JOBS = 2000;
+const KEPT_EVENTS = 50;
+const seenByJob = new Map();
+
+/** The job events this tab has seen for ``jobId``, oldest first: [{id, type, time, reason}]. */
+export function seenEvents(jobId) {
+  return [...(seenByJob.get(jobId) || new Map()).values()];
+}
+
+function keep(type, data) {
+  let events = seenByJob.get(data.job_id);
+  if (!events) {
+    if (seenByJob.size >= KEPT_JOBS) seenByJob.delete(seenByJob.keys().next().value);
+    events = new Map();
+    seenByJob.set(data.job_id, events);
+  }
+  // By the event's id: a stream resumed after a reconnection may repeat one.
+  events.set(data.id || `${type}-${data.mirror_time}`, { id: data.id, type: type.slice(4), time: data.mirror_time, reason: data.reason });
+  if (events.size > KEPT_EVENTS) events.delete(events.keys().next().value);
+}
+
 /** Splits a text stream into SSE frames ({id, event, data}), as the HTML standard parses them. */
 export class FrameParser {
   constructor(onFrame) {
@@ -137,6 +160,7 @@ export class EventFeed {
     } catch {
       return;
     }
+    if (frame.event.startsWith("job.") && typeof data.job_id === "number") keep(frame.event, data);
     this.onEvent(frame.event, data);
   }
 }

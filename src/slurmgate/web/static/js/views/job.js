@@ -2,7 +2,7 @@
 // may do to it (cancel, hold, release, requeue).
 
 import { ApiError, call, send, session, slurm } from "../api.js";
-import { EventFeed } from "../events.js";
+import { EventFeed, seenEvents } from "../events.js";
 import {
   announce, debounce, fill, formatMemory, formatMinutes, formatTime, h, isoTime, num, stateBadge, stateOf,
 } from "../ui.js";
@@ -29,7 +29,6 @@ export async function renderJob(main, id) {
     output.element,
   );
 
-  const seen = []; // [{type, time}] from the event stream, while this page is open
   let job = null;
 
   async function load() {
@@ -54,7 +53,7 @@ export async function renderJob(main, id) {
     fill(badge, stateBadge(state));
     fill(toolbar, actions(job, state));
     fill(details, describe(job, state));
-    fill(timeline, steps(job, state, seen));
+    fill(timeline, steps(job, state, seenEvents(jobId)));
   }
 
   async function act(label, path, options) {
@@ -94,7 +93,6 @@ export async function renderJob(main, id) {
     onGap: reload,
     onEvent(type, event) {
       if (event.job_id !== jobId) return; // another task of the same array
-      seen.push({ type: type.slice(4), time: event.mirror_time, reason: event.reason });
       announce(`Job ${jobId}: ${type.slice(4).replace(/_/g, " ")}`);
       reload();
     },
@@ -145,7 +143,7 @@ function exitText(code) {
   return returned === null ? "" : String(returned);
 }
 
-/** The job's life: from its record's times, completed by the events seen while open. */
+/** The job's life: from its record's times, completed by the events this tab has seen. */
 function steps(job, state, seen) {
   const found = [];
   const submit = num(job.submit_time);
