@@ -12,6 +12,7 @@ import pytest
 
 from slurmgate.web.pages import STATIC, WebAssets
 from tests.security.gateway import poll
+from tests.support import browser
 from tests.web.conftest import WebGateway
 
 #: The directives the page's policy must hold, whatever else it says.
@@ -145,3 +146,10 @@ def test_page_requests_are_audited_as_web_without_a_user(gateway: WebGateway) ->
     assert lines[0]["action"] == "web"
     assert lines[0]["user"] is None
     assert lines[0]["path"] == "/"
+
+
+def test_without_chromium_the_browser_tests_say_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(browser, "CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    reason = browser.missing()
+    assert reason is not None and "apt-get install chromium" in reason
