@@ -59,10 +59,17 @@ def nodes(args: argparse.Namespace, session: Session) -> int:
     return 0
 
 
+#: slurmctld's partition states: PARTITION_SUBMIT (1) | PARTITION_SCHED (2).
+_STATE_NUMBERS = {3: "UP", 1: "DOWN", 2: "DRAIN", 0: "INACTIVE"}
+
+
 def partition_row(record: Record) -> list[str]:
     """PARTITION, AVAIL, TIMELIMIT, NODES, CPUS, NODELIST of either family's record."""
     inner = section(record, "partition")
     state = words(inner.get("state")) or words(record.get("state"))
+    if not state and isinstance(record.get("nodes_online"), int):
+        # v0.0.36 prints the state only as slurmctld's number, under this odd name.
+        state = [_STATE_NUMBERS.get(record["nodes_online"], "unknown")]
     flags = words(record.get("flags")) + words(inner.get("flags"))
     maximums = section(record, "maximums")
     max_time = maximums.get("time") if maximums else record.get("max_time_limit")
