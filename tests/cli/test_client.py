@@ -257,3 +257,12 @@ def test_an_arrays_tasks_are_named_as_squeue_names_them(client: Client) -> None:
     # A task's output is read by its own name too (the endpoint takes job ids only).
     wait_until(lambda: client.ok("logs", tasks[2]) == "task 2\n", "written")
     client.ok("cancel", str(array))
+
+
+def test_watching_one_task_of_an_array_shows_that_task_alone(client: Client) -> None:
+    array = client.submit("#!/bin/sh\nsleep 1\nexit $((SLURM_ARRAY_TASK_ID + 4))\n", "-a", "0-1")
+    result = client.run("watch", f"{array}_1")
+    assert result.status == 5, result
+    assert all(f" job {array}_1 " in line for line in result.out.splitlines()), result.out
+    whole = client.run("watch", str(array))
+    assert whole.status == 5 and f"job {array}_0 FAILED" in whole.out

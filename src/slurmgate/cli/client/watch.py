@@ -160,7 +160,7 @@ def _follow(
         if frame is None:
             return last_id, jobs, False
         last_id = frame.id or last_id
-        ended = frame.event.startswith("job.") and _from_event(frame, display)
+        ended = frame.event.startswith("job.") and _from_event(frame, job, display)
         if not ended and time.monotonic() < recheck:
             display.tick()
             continue
@@ -172,15 +172,17 @@ def _follow(
 
 
 _NOTHING = Frame("", {}, None)
-_END_EVENTS = frozenset(
+#: Events after which the job is read again: an end, or the completing that leads to one.
+_READ_AGAIN_AFTER = frozenset(
     f"job.{name}"
     for name in ("completed", "failed", "cancelled", "timeout", "node_fail", "preempted",
                  "boot_fail", "deadline", "out_of_memory", "completing")
 )  # fmt: skip
 
 
-def _from_event(frame: Frame, display: Display) -> bool:
-    """Show what an event says; whether it tells of an end (the job is read again then)."""
+def _from_event(frame: Frame, job: str, display: Display) -> bool:
+    """Show what an event says of ``job`` (the stream also tells of an array's other tasks);
+    whether it tells of an end (the job is read again then)."""
     data = frame.data
     record = {
         "job_id": data.get("job_id"),
@@ -196,8 +198,11 @@ def _from_event(frame: Frame, display: Display) -> bool:
         "end_time": data.get("end_time"),
         "exit_code": data.get("exit_code"),
     }
-    display.job(records.job(record))
-    return frame.event in _END_EVENTS
+    each = records.job(record)
+    if "_" in job and each.display_id != job:
+        return False
+    display.job(each)
+    return frame.event in _READ_AGAIN_AFTER
 
 
 def _ending(jobs: list[Job]) -> bool:
