@@ -153,3 +153,42 @@ def test_without_chromium_the_browser_tests_say_why(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("PATH", "/nonexistent")
     reason = browser.missing()
     assert reason is not None and "apt-get install chromium" in reason
+
+
+def test_the_pages_requests_leave_no_token_in_the_logs(gateway: WebGateway) -> None:
+    token = gateway.token()
+    job_id = gateway.submit("#!/bin/bash\necho logged\n", name="web-audit")
+    headers = {"X-SLURM-USER-TOKEN": token}
+    # What the page asks, as it asks it: the token in a header, filters in the query.
+    asked = [
+        "/",
+        "/web/js/app.js",
+        "/slurm/v0.0.45/ping",
+        f"/slurm/v0.0.45/jobs?users={gateway.user}&states=RUNNING",
+        f"/slurm/v0.0.45/job/{job_id}",
+        "/slurm/v0.0.45/partitions",
+        "/slurmdb/v0.0.44/jobs?start_time=0",
+        f"/slurmgate/v1/job/{job_id}/output?stream=stdout",
+    ]
+    ids = []
+    with httpx.Client(base_url=gateway.base_url, headers=headers, timeout=30) as client:
+        for number, path in enumerate(asked):
+            ids.append(f"web-token-{number}")
+            client.get(path, headers={"X-Request-ID": ids[-1]})
+        ids.append("web-token-events")
+        with client.stream(
+            "GET", "/slurmgate/v1/events?types=job", headers={"X-Request-ID": ids[-1]}
+        ) as stream:
+            assert stream.status_code == 200
+            next(stream.iter_lines())
+    assert poll(lambda: all(f'"request_id":"{i}"' in gateway.audit_log for i in ids))
+    users = {
+        line["request_id"]: line["user"]
+        for line in map(orjson.loads, gateway.audit_log.splitlines())
+        if line.get("request_id") in ids
+    }
+    # The page and its files are nobody's; every API call is the token's user's.
+    assert [users[i] for i in ids] == [None, None] + [gateway.user] * (len(ids) - 2)
+    signature = token.rsplit(".", 1)[1]
+    assert signature not in gateway.audit_log
+    assert signature not in gateway.log
