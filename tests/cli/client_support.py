@@ -4,6 +4,7 @@ an environment of its own, its output and exit status kept for the test to read.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import subprocess
@@ -44,8 +45,11 @@ class Client:
             "XDG_CONFIG_HOME": str(self.home / ".config"),
         }
 
-    def run(self, *argv: str, env: Mapping[str, str | None] | None = None) -> Result:
+    def run(
+        self, *argv: str, env: Mapping[str, str | None] | None = None, stdin: str = ""
+    ) -> Result:
         with self.monkeypatch.context() as patch:
+            patch.setattr(sys, "stdin", io.StringIO(stdin))
             for name in ("SLURMGATE_URL", "SLURM_JWT", "SLURM_USER_NAME", "NO_COLOR"):
                 patch.delenv(name, raising=False)
             for name, value in {**self.environment(), **(env or {})}.items():

@@ -266,3 +266,13 @@ def test_watching_one_task_of_an_array_shows_that_task_alone(client: Client) -> 
     assert all(f" job {array}_1 " in line for line in result.out.splitlines()), result.out
     whole = client.run("watch", str(array))
     assert whole.status == 5 and f"job {array}_0 FAILED" in whole.out
+
+
+def test_a_script_from_standard_input_and_the_environment_export_chooses(client: Client) -> None:
+    script = '#!/bin/sh\n#SBATCH -o out-%j.txt\necho "$GREETING ${SLURM_JWT:-no token}"\n'
+    submitted = client.run("submit", "--parsable", "--export=ALL,GREETING=hello", "-", stdin=script)
+    assert submitted.status == 0, submitted
+    job_id = submitted.out.strip()
+    assert client.run("watch", job_id).status == 0
+    assert client.ok("logs", job_id) == "hello no token\n"
+    assert (client.workdir / f"out-{job_id}.txt").read_text() == "hello no token\n"
