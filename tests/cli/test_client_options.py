@@ -168,3 +168,12 @@ def test_colours_only_on_a_terminal_and_never_with_no_color() -> None:
     assert Session(settings, {}, Terminal()).paint("R", "RUNNING") == "\x1b[32mR\x1b[0m"
     assert Session(settings, {"NO_COLOR": "1"}, Terminal()).paint("R", "RUNNING") == "R"
     assert Session(settings, {}, io.StringIO()).paint("R", "RUNNING") == "R"
+
+
+def test_a_token_given_above_the_user_brings_its_own_user(tmp_path: Path) -> None:
+    bobs = mint(b"k" * 32, "bob", lifespan=60)
+    environment = {"SLURM_USER_NAME": "alice", "SLURM_JWT": mint(b"k" * 32, "alice", lifespan=60)}
+    assert load_settings(environment, token=bobs).user == "bob"
+    config = tmp_path / "client.toml"
+    config.write_text('user = "alice"\n')
+    assert load_settings({"SLURM_JWT": bobs}, config=config).user == "bob"

@@ -91,13 +91,17 @@ def list_jobs(args: argparse.Namespace, session: Session) -> int:
     server = session.server()
     answer = session.transport.call("GET", f"/slurm/{server.version}/jobs", "listing jobs").json()
     chosen = []
-    for record in answer.get("jobs") or []:
+    for record in (answer or {}).get("jobs") or []:
         each = records.job(record)
         if users and each.user not in users:
             continue
         if partitions and not partitions & set(each.partition.split(",")):
             continue
-        if ids and not ids & {str(each.job_id), each.display_id, each.display_id.split("_")[0]}:
+        if ids and not ids & {
+            str(each.job_id),
+            each.display_id,
+            re.split(r"[_+]", each.display_id)[0],
+        }:
             continue
         if states is not None and each.state not in states and not states & set(each.flags):
             continue
@@ -121,10 +125,9 @@ def list_jobs(args: argparse.Namespace, session: Session) -> int:
         for j in chosen
     ]
     headers = ["JOBID", "PARTITION", "NAME", "USER", "ST", "TIME", "NODES", "NODELIST(REASON)"]
-    long = {short: name for name, short in SHORT.items()}
 
     def paint(column: int, cell: str, padded: str) -> str:
-        return session.paint(padded, long.get(cell, cell)) if column == 4 else padded
+        return session.paint(padded, _LONG.get(cell, cell)) if column == 4 else padded
 
     print(formats.table(headers, rows, paint))
     return 0

@@ -59,8 +59,16 @@ def load_settings(
         "user": environ.get("SLURM_USER_NAME"),
     }
     flags = {"url": url, "token": token, "api_version": api_version}
-    for layer in (from_environment, flags):
-        values.update({key: value for key, value in layer.items() if value})
+    # A user named below the token's layer is not the token's: `--token` for bob is not sent
+    # as alice's because SLURM_USER_NAME says alice.
+    user_layer = token_layer = 0
+    for number, layer in enumerate((from_environment, flags), start=1):
+        given = {key: value for key, value in layer.items() if value}
+        values.update(given)
+        user_layer = number if "user" in given else user_layer
+        token_layer = number if "token" in given else token_layer
+    if token_layer > user_layer:
+        values.pop("user", None)
     timeout = values.get("timeout", 60.0)
     if not isinstance(timeout, int | float) or timeout <= 0:
         raise UsageError(f"timeout must be a positive number of seconds, not {timeout!r}")
