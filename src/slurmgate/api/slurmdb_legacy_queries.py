@@ -22,6 +22,7 @@ from slurmgate.domain.accounting import AccountingQuery
 from slurmgate.domain.associations import (
     Account,
     AccountQuery,
+    Association,
     AssociationQuery,
     QosQuery,
     UserQuery,
@@ -123,15 +124,27 @@ def qos_query(params: QueryParams, version: str, name: str | None = None) -> Qos
     return QosQuery(names=(name,) if name is not None else (), with_deleted=deleted)
 
 
-def associations_query(params: QueryParams) -> AssociationQuery:
-    """cluster, account, user and partition; the plugins read no other key."""
+def associations_query(
+    params: QueryParams, version: str = "dbv0.0.38", listing: bool = False
+) -> AssociationQuery:
+    """cluster, account, user and partition, the only keys the plugins read; the listing of
+    dbv0.0.36/37 (GET associations) has the deleted ones too."""
     q = modern.Query(params)
     return AssociationQuery(
         accounts=q.names("account"),
         users=q.names("user"),
         partitions=q.names("partition"),
         clusters=q.names("cluster"),
+        with_deleted=listing and version < "dbv0.0.38",
     )
+
+
+async def _with_qos_ids(
+    associations: list[Association], accounting: AccountingSource, principal: Principal
+) -> list[Association]:
+    """dbv0.0.36/37 print an association's QOS by id (as text), as slurmdbd keeps them."""
+    ids = {q.name: str(q.id) for q in await accounting.qos(principal, QosQuery(with_deleted=True))}
+    return [replace(a, qos=tuple(ids.get(n, n) for n in a.qos or ())) for a in associations]
 
 
 def wckeys_query(name: str | None = None) -> WckeyQuery:
@@ -183,7 +196,11 @@ async def listed(
     if operation in ("db_users", "db_user"):
         return await accounting.users(principal, users_query(params, version, name))
     if operation in ("db_associations", "db_association"):
-        return await accounting.associations(principal, associations_query(params))
+        query = associations_query(params, version, listing=operation == "db_associations")
+        found = await accounting.associations(principal, query)
+        return (
+            found if version >= "dbv0.0.38" else await _with_qos_ids(found, accounting, principal)
+        )
     if operation in ("db_qos", "db_qos_one"):
         return await accounting.qos(principal, qos_query(params, version, name))
     if operation in ("db_wckeys", "db_wckey"):

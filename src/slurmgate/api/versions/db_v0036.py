@@ -38,10 +38,11 @@ def inline(base: Record, name: str) -> Record:
     return found
 
 
-TRES = record("type:s name:s|null=~tres_name id:i count:i|null")
+TRES = record("type:s name:s|null=~tres_name id:i count:i|null=~tres_count")
 # A step's use of a TRES, with the node and task where the extreme was seen.
 TRES_USAGE = record(
-    "type:s name:s|null=~tres_name id:i count:i|null task:i|null node:s|null=~tres_usage_node"
+    "type:s name:s|null=~tres_name id:i count:i|null=~tres_count task:i|null"
+    " node:s|null=~tres_usage_node"
 )
 EXIT_CODE = record(
     "status:s return_code:i|null signal?:{signal}",
@@ -207,7 +208,8 @@ CLUSTER = record(
     "controller:{controller} flags:[s] name:s nodes:s select_plugin:s|null=-"
     " associations:{associations} rpc_version:i tres:[@tres]",
     controller=record("host:s=controller_host port:i=controller_port"),
-    associations=record("root:@association_short|null=root_association"),
+    # slurmdbd sends no root association with a cluster: the plugin prints null.
+    associations=record("root:@association_short|null=null"),
 )
 
 _TIMES = record("average:i=average_time total:i=total_time")

@@ -92,12 +92,21 @@ def required_memory(job: AccountingJob) -> int:
     return job.memory_per_node or job.memory_per_cpu or 0
 
 
+#: The job flags the plugins know, in the order they print them (parse.c's parser_job_flags).
+_JOB_FLAGS = (
+    "CLEAR_SCHEDULING",
+    "NOT_SET",
+    "STARTED_ON_SUBMIT",
+    "STARTED_ON_SCHEDULE",
+    "STARTED_ON_BACKFILL",
+)
+
+
 def job_flags(job: AccountingJob) -> list[str]:
-    """slurmdbd's flags: CLEAR_SCHEDULING stays set once the job was scheduled."""
-    started = [f for f in job.flags if f.startswith("STARTED_ON_")]
-    clear = ["CLEAR_SCHEDULING"] if "CLEAR_SCHEDULING" in job.flags or started else []
-    rest = [f for f in job.flags if f != "CLEAR_SCHEDULING" and f not in started]
-    return clear + rest + started
+    """slurmdbd's flags the plugins know (not START_RECEIVED); CLEAR_SCHEDULING stays set
+    once the job was scheduled."""
+    started = any(f.startswith("STARTED_ON_") for f in job.flags)
+    return [f for f in _JOB_FLAGS if f in job.flags or (f == "CLEAR_SCHEDULING" and started)]
 
 
 def wckey_flags(job: AccountingJob) -> list[str]:
@@ -149,6 +158,14 @@ def tres_name(tres: Tres | TresUsage) -> str | None:
     return tres.name or None
 
 
+#: A count slurmdbd holds as not measured or unlimited (NO_VAL64, INFINITE64) prints null.
+_UNSET_COUNTS = (0xFFFFFFFFFFFFFFFE, 0xFFFFFFFFFFFFFFFF)
+
+
+def tres_count(tres: Tres | TresUsage) -> int | None:
+    return None if tres.count in _UNSET_COUNTS else tres.count
+
+
 def tres_usage_node(usage: TresUsage) -> str | None:
     return usage.node or None
 
@@ -167,9 +184,9 @@ def association_is_default(assoc: Association) -> int:
 
 
 def association_qos_ids(assoc: Association) -> list[str]:
-    """dbv0.0.36/37 print the ids of the association's QOS, as text; slurmgate's model holds
-    their names, which stand in for them (see the differential tests' known differences)."""
-    return sorted(assoc.qos or ())
+    """dbv0.0.36/37 print the ids of the association's QOS, as text (the reads put them in
+    place of the names the model holds)."""
+    return list(assoc.qos or ())
 
 
 def association_qos(assoc: Association) -> list[str]:
