@@ -276,3 +276,14 @@ def test_a_script_from_standard_input_and_the_environment_export_chooses(client:
     assert client.run("watch", job_id).status == 0
     assert client.ok("logs", job_id) == "hello no token\n"
     assert (client.workdir / f"out-{job_id}.txt").read_text() == "hello no token\n"
+
+
+def test_cancel_with_a_signal_sends_it_to_the_job(client: Client) -> None:
+    script = (
+        "#!/bin/sh\ntrap 'echo got USR1; exit 7' USR1\necho ready\nwhile true; do sleep 0.1; done\n"
+    )
+    job_id = client.submit(script)
+    wait_until(lambda: client.run("logs", str(job_id)).out == "ready\n", "ready")
+    client.ok("cancel", "-s", "USR1", str(job_id))
+    assert client.run("watch", str(job_id)).status == 7
+    assert client.ok("logs", str(job_id)).endswith("got USR1\n")
