@@ -516,6 +516,13 @@ class OutputSettings(_Strict):
     follow_interval: float = Field(default=0.5, gt=0, le=60)
 
 
+class WebSettings(_Strict):
+    """``GET /``: the web page for people (docs/web.md)."""
+
+    #: Serve the page and its files; ``false`` answers 404 there (the API is unchanged).
+    enabled: bool = True
+
+
 class MetricsSettings(_Strict):
     """``GET /metrics``: the cluster and the gateway in Prometheus' text format."""
 
@@ -570,6 +577,7 @@ class Settings(BaseSettings):
     events: EventSettings = EventSettings()
     output: OutputSettings = OutputSettings()
     metrics: MetricsSettings = MetricsSettings()
+    web: WebSettings = WebSettings()
     accounting: AccountingSettings = AccountingSettings()
     local: LocalSettings = LocalSettings()
     slurm: SlurmSettings = SlurmSettings()

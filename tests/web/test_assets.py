@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import httpx
 import orjson
 import pytest
 
 from slurmgate.web.pages import STATIC, WebAssets
-from tests.security.gateway import poll
+from tests.security.gateway import poll, running
 from tests.support import browser
 from tests.web.conftest import WebGateway
 
@@ -192,3 +193,12 @@ def test_the_pages_requests_leave_no_token_in_the_logs(gateway: WebGateway) -> N
     signature = token.rsplit(".", 1)[1]
     assert signature not in gateway.audit_log
     assert signature not in gateway.log
+
+
+def test_a_gateway_may_serve_the_api_alone(tmp_path: Path) -> None:
+    with running(tmp_path / "no-page", "[web]\nenabled = false\n") as alone:
+        for path in ("/", "/web/js/app.js"):
+            answer = httpx.get(alone.base_url + path)
+            assert answer.status_code == 404
+            assert "web.enabled" in answer.json()["errors"][0]["description"]
+        assert httpx.get(alone.base_url + "/openapi/v3").status_code == 200

@@ -68,6 +68,9 @@ class WebAssets:
 
     def answer(self, request: Request, name: str) -> Response:
         request.state.action = ACTION
+        if not request.app.state.settings.web.enabled:
+            where = request.url.path
+            raise NotFound(f"Unable to find path {where} (web.enabled is false)", source=where)
         asset = self.files.get(name)
         if asset is None:
             raise NotFound(f"Unable to find path {request.url.path}", source=request.url.path)
