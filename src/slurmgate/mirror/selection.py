@@ -94,6 +94,8 @@ class Page:
 
 def select(jobs: Iterable[Job], query: JobQuery, viewer: str | None, rules: AccessRules) -> Page:
     """The jobs ``viewer`` gets for ``query`` (None: one who sees every job), one page."""
+    if viewer is None and not query.filters and query.limit is None and not query.after:
+        return Page(list(jobs), None)
     chosen: list[Job] = []
     for job in jobs:
         if job.job_id <= query.after:
