@@ -287,3 +287,21 @@ def test_cancel_with_a_signal_sends_it_to_the_job(client: Client) -> None:
     client.ok("cancel", "-s", "USR1", str(job_id))
     assert client.run("watch", str(job_id)).status == 7
     assert client.ok("logs", str(job_id)).endswith("got USR1\n")
+
+
+def test_watch_polls_when_the_event_stream_is_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state_dir = tmp_path / "full"
+    process, url = start_gateway(state_dir, LOCAL_CONFIG + "\n[events]\nmax_streams = 0\n")
+    try:
+        token = mint(read_key(state_dir), current_user(), lifespan=900)
+        workdir = tmp_path / "work"
+        workdir.mkdir()
+        client = Client(url, token, workdir, tmp_path / "home", monkeypatch, capsys)
+        job_id = client.submit("#!/bin/sh\nexit 4\n")
+        result = client.run("watch", str(job_id), "--interval", "0.5")
+    finally:
+        stop_process(process)
+    assert result.status == 4, result
+    assert "no event stream: HTTP 503" in result.err and "reading the job every 0.5 s" in result.err

@@ -93,14 +93,23 @@ class Display:
             self._ticking = False
 
 
+class EventsUnavailable(ServerError):
+    """The event stream cannot be had now (full, or switched off): the job is polled."""
+
+
 def run(args: argparse.Namespace, session: Session) -> int:
     server = session.server()
     display = Display(session)
+    interval = max(args.interval, 0.2)
     try:
         if server.events and not args.poll:
-            jobs = _by_events(args.job, session, display)
+            try:
+                jobs = _by_events(args.job, session, display)
+            except EventsUnavailable as exc:
+                session.warn(f"{exc.message}; reading the job every {interval:g} s instead")
+                jobs = _by_polling(args.job, session, display, interval)
         else:
-            jobs = _by_polling(args.job, session, display, max(args.interval, 0.2))
+            jobs = _by_polling(args.job, session, display, interval)
     finally:
         display.done()
     return records.exit_status(jobs)
@@ -223,6 +232,8 @@ def _open(session: Session, number: str, last_id: str | None) -> EventReader:
     query = {"job_ids": number, "types": "job"}
     headers = {"Last-Event-ID": last_id} if last_id else None
     reply = session.transport.request("GET", EVENTS, query=query, headers=headers, stream=True)
+    if reply.status in (404, 501, 503):
+        raise EventsUnavailable(reply.status, reply.errors(), "no event stream")
     if reply.status >= 300 or reply.stream is None:
         raise ServerError(reply.status, reply.errors(), "opening the event stream")
     return EventReader(reply)
