@@ -133,6 +133,22 @@ KNOWN: tuple[Known, ...] = (
     # -- daemon bugs -----------------------------------------------------------------------
     Known(
         DAEMON_BUG,
+        "slurmdb expanded streams",
+        "slurmrestd 24.11 joins a job's working directory and a relative stream path without a "
+        "slash (/tmp/dirout.txt for out.txt in /tmp/dir); 26.05 and slurmgate put one between",
+        lambda d: (
+            d.pattern.startswith("$.jobs[].std")
+            and d.pattern.endswith("_expanded")
+            and isinstance(d.daemon, str)
+            and isinstance(d.gateway, str)
+            and len(d.gateway) == len(d.daemon) + 1
+            and d.gateway.replace("/", "") == d.daemon.replace("/", "")
+        ),
+        versions="v0.0.4[12]",
+        releases="24.11",
+    ),
+    Known(
+        DAEMON_BUG,
         "slurmdb association id",
         "slurmrestd's v0.0.41 and v0.0.42 (24.11, 26.05) print every association's id as 0 in "
         "GET /slurmdb/.../associations; v0.0.43 and later print slurmdbd's id, as slurmgate does",
@@ -185,6 +201,31 @@ KNOWN: tuple[Known, ...] = (
         releases="26.05",
     ),
     # -- model gaps ------------------------------------------------------------------------
+    Known(
+        MODEL_GAP,
+        "slurmdb job SLUIDs",
+        "the slurm backend does not read a job record's SLUIDs (26.05) from slurmdbd",
+        unset_here("$.jobs[].sluid", "$.jobs[].original_sluid"),
+        versions="v0.0.45",
+    ),
+    Known(
+        MODEL_GAP,
+        "slurmdb job time limit unset",
+        "the accounting model holds no time limit (None) for both NO_VAL and INFINITE; "
+        "slurmdbd keeps NO_VAL for a job cancelled at once, printed unset, not infinite",
+        lambda d: (
+            d.pattern == "$.jobs[].time.limit.infinite" and d.daemon is False and d.gateway is True
+        ),
+        versions=DATA_PARSER,
+    ),
+    Known(
+        MODEL_GAP,
+        "slurmdb step time limit",
+        "the slurm backend gives a step that has no time limit of its own its job's; slurmdbd "
+        "keeps none for the steps of these releases, printed infinite",
+        at("$.jobs[].steps[].time.limit.*"),
+        versions="v0.0.4[3-5]",
+    ),
     Known(
         MODEL_GAP,
         "meta.plugin.accounting_storage",

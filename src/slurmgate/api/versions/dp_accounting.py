@@ -14,7 +14,7 @@ from slurmgate.api.versions.notation import Record, record
 # -- v0.0.40 ---------------------------------------------------------------------------------
 
 #: A TRES and its amount; also a step's extreme use (TresUsage: its node and task unprinted).
-TRES = record("type:s name:s id:i32 count:i64", required=("type",))
+TRES = record("type:s name:s id:i32 count:i64=~db_tres_count", required=("type",))
 
 #: CPU time as getrusage(2) splits it.
 _CPU_SECONDS = {
@@ -37,7 +37,8 @@ JOB_40 = record(
     " association:@assoc_short=~db_job_association block:s=- cluster:s constraints:s"
     " container:s derived_exit_code:@process_exit_code_verbose=~db_job_derived_exit_code"
     " time:{time} exit_code:@process_exit_code_verbose=~db_job_exit_code extra:s failed_node:s"
-    " flags:[s] group:s=group_name het:{het} job_id:i32 name:s licenses:s mcs:{mcs} nodes:s"
+    " flags:[s] group:s=group_name het:{het} job_id:i32 name:s licenses:s mcs:{mcs}"
+    " nodes:s=~db_job_nodes"
     " partition:s hold:b=~db_job_hold priority:u32n qos:s required:{needs}"
     " kill_request_user:s reservation:{reservation} script:s state:{state} steps:[@step]"
     " submit_line:s tres:{tres} used_gres:s user:s=user_name wckey:@wckey_tag_struct=."
@@ -88,7 +89,7 @@ STEP_40 = record(
         energy=record("consumed:u64n=consumed_energy"),
     ),
     step=record("id:s=~db_step_id name:s"),
-    task=record("distribution:s=task_distribution"),
+    task=record("distribution:s=~db_step_distribution"),
     tres=record(
         "requested:{requested}=tres_requested consumed:{consumed}=tres_consumed"
         " allocated:[@tres]=tres_allocated",
@@ -113,8 +114,8 @@ RECORDS_40: dict[str, Record] = {
 RECORDS_41: dict[str, Record] = {
     **RECORDS_40,
     "job": JOB_40.evolve(
-        "stdin_expanded:s=standard_input stdout_expanded:s=standard_output"
-        " stderr_expanded:s=standard_error stdout:s=standard_output stderr:s=standard_error"
+        "stdin_expanded:s=~db_stdin_expanded stdout_expanded:s=~db_stdout_expanded"
+        " stderr_expanded:s=~db_stderr_expanded stdout:s=standard_output stderr:s=standard_error"
         " stdin:s=standard_input time:{time}",
         time=_JOB_TIME_40.evolve("planned:u64n=~db_planned"),
     ),
@@ -127,7 +128,8 @@ RECORDS_42: dict[str, Record] = {
     "job": RECORDS_41["job"].evolve("qosreq:s=qos_requested restart_cnt:i32=restart_count"),
 }
 
-# -- v0.0.43: segment size, the reservation asked for, steps' limits and streams -------------
+# -- v0.0.43: segment size, the reservation asked for, steps' limits and streams; a job's
+# association named by its cluster and id alone ----------------------------------------------
 
 _RESERVATION_43 = record(
     "id:i32=reservation_id name:s=reservation requested:s=reservation_requested"
@@ -136,7 +138,9 @@ _RESERVATION_43 = record(
 RECORDS_43: dict[str, Record] = {
     **RECORDS_42,
     "job": RECORDS_42["job"].evolve(
-        "segment_size:i32 reservation:{reservation}", reservation=_RESERVATION_43
+        "segment_size:i32 reservation:{reservation}"
+        " association:@assoc_short=~db_job_association_id",
+        reservation=_RESERVATION_43,
     ),
     "step": STEP_40.evolve(
         "time:{time} step:{step}",

@@ -40,6 +40,7 @@ _READ_AS = {
     "db_qos_preempt": "preempt",
     "db_qos_preempt_mode": "preempt_mode",
     "db_qos_description": "description",
+    "db_tres_count": "count",
     # dbv0.0.36-dbv0.0.38 (views_db_legacy.py)
     "admin_level": "admin_level",
     "partition_or_null": "partition",
@@ -51,6 +52,7 @@ _READ_AS = {
     "association_is_default": "is_default",
     "coordinator_direct": "direct",
     "tres_name": "name",
+    "tres_count": "count",
     "qos_flags": "flags",
     "qos_preempt": "preempt",
     "qos_preempt_mode": "preempt_mode",

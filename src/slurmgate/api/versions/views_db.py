@@ -7,11 +7,13 @@ that are no list (diag, the names a change touched), from ``Answer.result``.
 
 from __future__ import annotations
 
+import re
+
 from slurmgate.api.versions.answer import Answer
 from slurmgate.api.versions.codecs import INFINITE, Infinite
 from slurmgate.api.versions.views_dp import Exit
 from slurmgate.domain import InvalidRequest
-from slurmgate.domain.accounting import AccountingJob, AssociationRef, JobStep, Tres
+from slurmgate.domain.accounting import AccountingJob, AssociationRef, JobStep, Tres, TresUsage
 from slurmgate.domain.associations import (
     Account,
     AdminLevel,
@@ -43,12 +45,84 @@ def db_job_state(job: AccountingJob) -> list[str]:
 
 
 def db_job_association(job: AccountingJob) -> AssociationRef:
-    return job.association or _NO_ASSOCIATION
+    """A job's association as v0.0.40-v0.0.42 name it: account, cluster, user and id."""
+    found = job.association
+    if found is None:
+        return _NO_ASSOCIATION
+    return AssociationRef(found.account, found.cluster or job.cluster, found.user, "", found.id)
+
+
+def db_job_association_id(job: AccountingJob) -> AssociationRef:
+    """A job's association as v0.0.43 and later name it: its cluster and id alone."""
+    found = job.association
+    if found is None:
+        return _NO_ASSOCIATION
+    return AssociationRef("", found.cluster or job.cluster, "", "", found.id)
 
 
 def db_job_hold(job: AccountingJob) -> bool:
-    """slurmdbd keeps a held job's priority as 0."""
-    return job.priority == 0 and not job.start_time
+    """slurmdbd keeps a held job's priority as 0 (and keeps it once the job ran)."""
+    return job.priority == 0
+
+
+def db_job_nodes(job: AccountingJob) -> str:
+    """A job that never ran holds no nodes: "None assigned", as slurmdbd records it."""
+    return job.nodes or "None assigned"
+
+
+_PATTERN = re.compile(r"%(?:(%)|([0-9]*)([A-Za-z]))")
+#: slurm.h: NO_VAL, which a job that is no array task holds as its task id.
+_NO_VAL = 0xFFFFFFFE
+
+
+def _expanded(path: str, job: AccountingJob) -> str:
+    """``path`` with the patterns a batch job resolves replaced, relative to its working
+    directory, as slurmdbd's expanded standard streams are."""
+    if not path:
+        return ""
+    if "\\" in path:  # an escaped path is taken as it is, less its backslashes
+        replaced = path.replace("\\", "")
+    else:
+        task = _NO_VAL if job.array_task_id is None else job.array_task_id
+        first_node = job.nodes.split(",")[0].split("[")[0] if job.nodes else ""
+        fields = {
+            "A": str(job.array_job_id or job.job_id), "a": str(task), "b": str(task % 10),
+            "j": str(job.job_id), "J": str(job.job_id), "u": job.user_name, "x": job.name,
+            "N": first_node, "s": "batch", "r": str(job.restart_count), "n": "0", "t": "0",
+        }  # fmt: skip
+
+        def one(match: re.Match[str]) -> str:
+            if match.group(1):
+                return "%"
+            width, letter = match.group(2), match.group(3)
+            value = fields.get(letter)
+            if value is None:
+                return match.group(0)
+            return value.zfill(min(int(width), 10)) if width and value.isdigit() else value
+
+        replaced = _PATTERN.sub(one, path)
+    if replaced.startswith("/"):
+        return replaced
+    directory = job.working_directory
+    return f"{directory}{replaced}" if not directory or directory.endswith("/") else (
+        f"{directory}/{replaced}")  # fmt: skip
+
+
+def db_stdin_expanded(job: AccountingJob) -> str:
+    return _expanded(job.standard_input, job)
+
+
+def db_stdout_expanded(job: AccountingJob) -> str:
+    return _expanded(job.standard_output, job)
+
+
+def db_stderr_expanded(job: AccountingJob) -> str:
+    return _expanded(job.standard_error, job)
+
+
+def db_tres_count(tres: Tres | TresUsage) -> int:
+    """A count as slurmdbd's signed 64 bits hold it (NO_VAL64 - 1 is -2)."""
+    return tres.count - 2**64 if tres.count >= 2**63 else tres.count
 
 
 def db_time_limit(job: AccountingJob | JobStep) -> int | Infinite:
@@ -56,10 +130,16 @@ def db_time_limit(job: AccountingJob | JobStep) -> int | Infinite:
 
 
 def db_planned(job: AccountingJob) -> int | None:
-    """Seconds the job waited once eligible (unset while it waits)."""
-    if not job.start_time or not job.eligible_time:
+    """Seconds from eligible to start, or to the end for a job that never started (slurmdbd
+    holds NO_VAL as its start: negative when it ended before it became eligible); unset
+    while it waits."""
+    if not job.eligible_time:
         return None
-    return max(job.start_time - job.eligible_time, 0)
+    if 0 < job.start_time < _NO_VAL:
+        return job.start_time - job.eligible_time
+    if job.end_time:
+        return job.end_time - job.eligible_time
+    return None
 
 
 # -- steps -----------------------------------------------------------------------------------
@@ -93,6 +173,10 @@ def db_step_start(step: JobStep) -> int:
 
 def db_step_end(step: JobStep) -> int:
     return step.end_time
+
+
+def db_step_distribution(step: JobStep) -> str:
+    return step.task_distribution or "Unknown"
 
 
 def db_step_governor(step: JobStep) -> str:
