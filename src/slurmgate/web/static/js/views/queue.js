@@ -154,7 +154,10 @@ function jobRow(job) {
   if (start && state.startsWith("RUNNING")) used = formatDuration(now - start);
   else if (start && end && end >= start) used = formatDuration(end - start);
   const task = num(job.array_task_id);
-  const id = task !== null && num(job.array_job_id) ? `${num(job.array_job_id)}_${task}` : String(job.job_id);
+  // As squeue names them: an array's task 1234_5, its tasks still pending together 1234_[6-9].
+  let id = String(job.job_id);
+  if (task !== null && num(job.array_job_id)) id = `${num(job.array_job_id)}_${task}`;
+  else if (job.array_task_string) id = `${job.job_id}_[${job.array_task_string}]`;
   return h("tr", { "data-job-id": job.job_id },
     cell(COLUMNS[0], h("a", { href: `#/job/${job.job_id}` }, id)),
     cell(COLUMNS[1], job.name || ""),
