@@ -42,6 +42,11 @@ class Server:
     def legacy(self) -> bool:
         return legacy(self.version)
 
+    @property
+    def slurmgate(self) -> bool:
+        """Whether the server is slurmgate, whose ``GET jobs`` also takes filters."""
+        return self.events or self.output
+
 
 def discover(transport: Transport, wanted: str | None = None) -> Server:
     document = _document(transport)
