@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import argparse
 import io
+import time
 from pathlib import Path
 
 import pytest
 
 from slurmgate.auth.tokens import mint
-from slurmgate.cli.client import records, sbatch, submission
+from slurmgate.cli.client import history, records, sbatch, submission
 from slurmgate.cli.client.errors import UsageError
 from slurmgate.cli.client.session import Session
 from slurmgate.cli.client.settings import ClientSettings, load_settings, token_user
@@ -177,3 +178,32 @@ def test_a_token_given_above_the_user_brings_its_own_user(tmp_path: Path) -> Non
     config = tmp_path / "client.toml"
     config.write_text('user = "alice"\n')
     assert load_settings({"SLURM_JWT": bobs}, config=config).user == "bob"
+
+
+def test_history_times_as_sacct_reads_them() -> None:
+    now = time.mktime((2026, 12, 3, 10, 30, 0, 0, 0, -1))
+    assert history.when("now", now) == int(now)
+    assert history.when("now-2hours", now) == int(now) - 7200
+    assert history.when("now-3days", now) == int(now) - 3 * 86400
+    assert history.when("2026-12-01", now) == time.mktime((2026, 12, 1, 0, 0, 0, 0, 0, -1))
+    assert history.when("2026-12-01T08:15", now) == time.mktime((2026, 12, 1, 8, 15, 0, 0, 0, -1))
+    assert history.midnight(now) == time.mktime((2026, 12, 3, 0, 0, 0, 0, 0, -1))
+    with pytest.raises(UsageError, match="invalid time 'yesterday'"):
+        history.when("yesterday", now)
+
+
+def test_accounting_records_of_both_families() -> None:
+    legacy = {"job_id": 5, "name": "n", "user": "u", "state": {"current": "FAILED"},
+              "exit_code": {"status": "FAILED", "return_code": 2},
+              "time": {"elapsed": 3, "start": 10, "end": 13},
+              "array": {"job_id": 0, "task_id": None}}  # fmt: skip
+    unset = {"set": False, "infinite": False, "number": 0}
+    newer = {"job_id": 6, "name": "n", "user": "u", "state": {"current": ["FAILED"]},
+             "exit_code": {"status": ["ERROR"], "return_code": {**unset, "set": True, "number": 2},
+                           "signal": {"id": unset}},
+             "time": {"elapsed": 3, "start": 10, "end": 13},
+             "array": {"job_id": 4, "task_id": {**unset, "set": True, "number": 1}}}  # fmt: skip
+    rows = [history.row(legacy), history.row(newer)]
+    assert [(r.display_id, r.state, str(r.exit_code), r.elapsed) for r in rows] == [
+        ("5", "FAILED", "2:0", 3), ("4_1", "FAILED", "2:0", 3),
+    ]  # fmt: skip
