@@ -239,3 +239,28 @@ async def test_adding_tres_answers_as_unsupported(gateway: Gateway) -> None:
 
 async def test_ping_is_not_a_path_of_v0_0_41(gateway: Gateway) -> None:
     assert (await gateway.call("GET", "/slurmdb/v0.0.41/ping/")).status_code == 404
+
+
+async def test_pollers_of_a_long_history_share_one_rendering(
+    gateway: Gateway, tmp_path: Path
+) -> None:
+    """Identical reads within accounting.cache_seconds share one answer, rendered once."""
+    request = {
+        "job": {
+            "script": "#!/bin/sh\ntrue\n",
+            "current_working_directory": str(tmp_path),
+            "environment": ["PATH=/bin"],
+            "name": "poll",
+            "hold": True,
+        }
+    }
+    for _ in range(250):
+        submitted = await gateway.call("POST", "/slurm/v0.0.44/job/submit", body=request)
+        assert submitted.status_code == 200, submitted.text
+    # Held jobs are never eligible: chosen by their submission.
+    path = "/slurmdb/v0.0.44/jobs?job_name=poll&usage_time_as_submit_time&start_time=1"
+    answers = await asyncio.gather(*(gateway.call("GET", path) for _ in range(20)))
+    assert {a.status_code for a in answers} == {200}
+    assert len({a.content for a in answers}) == 1
+    assert len(answers[0].json()["jobs"]) == 250
+    assert gateway.app.state.slurmdb_renders.renders == 1

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import anyio
 import orjson
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
@@ -31,6 +30,7 @@ from slurmgate.api.slurmdb_queries import (
     users_query,
     wckeys_query,
 )
+from slurmgate.api.slurmdb_render import SharedRenders
 from slurmgate.api.versions import SLURMDB, ApiVersion
 from slurmgate.backends.base import AccountingSource, ClusterInfo
 from slurmgate.domain import NotFound, NotSupported, Principal
@@ -75,17 +75,31 @@ async def begin_db(
     return version, principal, request.app.state.accounting, request.app.state.backend.info
 
 
+#: Lists longer than this are rendered in a thread, once for every caller who got them.
+LONG = 200
+
+
 async def rendered(
-    version: ApiVersion, operation: str, info: ClusterInfo, **fields: Any
+    request: Request, version: ApiVersion, operation: str, info: ClusterInfo, **fields: Any
 ) -> Response:
-    """The answer as JSON; a long list is rendered in a thread, so others are served meanwhile."""
+    """The answer as JSON; a long list rendered once for all who got it (slurmdb_render.py)."""
     items = fields.get("items", ())
 
     def render() -> bytes:
         return orjson.dumps(version.answer(operation, info, **fields))
 
-    body = await anyio.to_thread.run_sync(render) if len(items) > 200 else render()
+    if len(items) <= LONG or fields.get("warnings"):
+        return Response(render(), media_type="application/json")
+    body = await _renders(request).get(version.name, operation, items, render)
     return Response(body, media_type="application/json")
+
+
+def _renders(request: Request) -> SharedRenders:
+    state = request.app.state
+    found: SharedRenders | None = getattr(state, "slurmdb_renders", None)
+    if found is None:
+        found = state.slurmdb_renders = SharedRenders(state.settings.mirror.cache_bytes)
+    return found
 
 
 def _found(items: list[Any], what: str, name: str) -> list[Any]:
@@ -115,7 +129,7 @@ def _listing(
             items = await fetch(accounting, principal, request)
         if one:
             _found(items, one, _named(request))
-        return await rendered(version, operation, info, items=items)
+        return await rendered(request, version, operation, info, items=items)
 
     return endpoint
 
@@ -128,7 +142,7 @@ async def jobs(request: Request) -> Response:
     version, principal, accounting, info = await begin_db(request, "db_jobs")
     read = legacy.jobs_query if legacy.is_legacy(version.name) else jobs_query
     found = await accounting.accounting_jobs(principal, read(request.query_params))
-    return await rendered(version, "db_jobs", info, items=found)
+    return await rendered(request, version, "db_jobs", info, items=found)
 
 
 async def job(request: Request) -> Response:
@@ -136,18 +150,20 @@ async def job(request: Request) -> Response:
     number = job_id(request)
     touched(request, number)
     found = await accounting.accounting_job(principal, str(number))
-    return await rendered(version, "db_job", info, items=found)
+    return await rendered(request, version, "db_job", info, items=found)
 
 
 async def diag(request: Request) -> Response:
     version, principal, accounting, info = await begin_db(request, "db_diag")
     stats = await accounting.dbd_stats(principal)
-    return await rendered(version, "db_diag", info, result=stats)
+    return await rendered(request, version, "db_diag", info, result=stats)
 
 
 async def ping(request: Request) -> Response:
     version, principal, accounting, info = await begin_db(request, "db_ping")
-    return await rendered(version, "db_ping", info, items=await accounting.dbd_ping(principal))
+    return await rendered(
+        request, version, "db_ping", info, items=await accounting.dbd_ping(principal)
+    )
 
 
 async def config(request: Request) -> Response:
@@ -168,7 +184,7 @@ async def config(request: Request) -> Response:
             else []
         ),
     }
-    return await rendered(version, "db_config", info, extra=lists)
+    return await rendered(request, version, "db_config", info, extra=lists)
 
 
 async def _optional(call: Awaitable[list[Any]]) -> list[Any]:

@@ -80,7 +80,9 @@ def _expanded(path: str, job: AccountingJob) -> str:
     directory, as slurmdbd's expanded standard streams are."""
     if not path:
         return ""
-    if "\\" in path:  # an escaped path is taken as it is, less its backslashes
+    if "%" not in path and "\\" not in path:  # most paths: nothing to replace
+        replaced = path
+    elif "\\" in path:  # an escaped path is taken as it is, less its backslashes
         replaced = path.replace("\\", "")
     else:
         task = _NO_VAL if job.array_task_id is None else job.array_task_id
