@@ -148,7 +148,8 @@ def test_hold_release_and_cancel(client: Client) -> None:
     client.ok("hold", str(second))
     assert client.record(second)["state_reason"] == held_reason()
     client.ok("release", str(second))
-    assert client.record(second)["state_reason"] == "Dependency"
+    # Released, it waits for its dependency again (once the scheduler has looked at it).
+    wait_until(lambda: client.record(second)["state_reason"] == "Dependency", "waiting")
     client.ok("cancel", str(first), str(second))
     wait_until(lambda: client.state(first) == client.state(second) == "CANCELLED", "cancelled")
 

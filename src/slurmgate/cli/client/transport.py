@@ -123,7 +123,10 @@ class Transport:
             payload = json.dumps(body).encode()
             sent["Content-Type"] = "application/json"
         # A stream gets a connection of its own, closed with it; requests share one, which
-        # the server may have closed since the last: then the request is sent again, once.
+        # the server may have closed since the last: then a read is sent again, once. A change
+        # is never sent twice: it goes on a fresh connection.
+        if method != "GET" and not stream:
+            self.close()
         reused = not stream and self._connection is not None
         connection = self._connect(None) if stream else self._shared()
         try:
@@ -139,7 +142,7 @@ class Transport:
         except (OSError, http.client.HTTPException) as exc:
             connection.close()
             self._connection = None
-            if reused and isinstance(exc, ConnectionError | http.client.RemoteDisconnected):
+            if reused and isinstance(exc, ConnectionError):
                 return self.request(method, path, query=query, body=body, headers=headers)
             raise Unreachable(f"cannot reach the server at {self.url}: {_reason(exc)}") from None
 
