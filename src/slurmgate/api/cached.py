@@ -10,37 +10,16 @@ import hashlib
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
 
 from slurmgate.mirror import Rendered
-from slurmgate.mirror.rendered import Parts
 
 AGE_HEADER = "X-Slurmgate-Data-Age"
 #: Smaller bodies are sent as they are: compressing them saves less than it costs.
 GZIP_MIN_BYTES = 1024
 
 
-class PartsResponse(Response):
-    """A body sent in the parts it is kept in (a list's segments: mirror/pieces.py), one
-    after the other, without joining them into one copy per answer."""
-
-    def __init__(self, parts: Parts, headers: dict[str, str]) -> None:
-        self.parts = parts
-        length = str(sum(len(part) for part in parts))
-        super().__init__(None, headers={**headers, "Content-Length": length},
-                         media_type="application/json")  # fmt: skip
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send(
-            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
-        )
-        last = len(self.parts) - 1
-        for i, part in enumerate(self.parts):
-            await send({"type": "http.response.body", "body": part, "more_body": i < last})
-
-
 async def cached_response(request: Request, rendered: Rendered, age: float) -> Response:
-    compress = rendered.length >= GZIP_MIN_BYTES and accepts_gzip(
+    compress = len(rendered.body) >= GZIP_MIN_BYTES and accepts_gzip(
         request.headers.get("accept-encoding", "")
     )
     etag = rendered.gzip_etag if compress else rendered.etag
@@ -57,12 +36,10 @@ async def cached_response(request: Request, rendered: Rendered, age: float) -> R
         return Response(status_code=304, headers=headers)
     if compress:
         headers["Content-Encoding"] = "gzip"
-        parts = await rendered.gzipped_parts()
+        body = await rendered.gzipped()
     else:
-        parts = rendered.parts
-    if len(parts) > 1:
-        return PartsResponse(parts, headers)
-    return Response(parts[0], headers=headers, media_type="application/json")
+        body = rendered.body
+    return Response(body, headers=headers, media_type="application/json")
 
 
 def fresh_response(request: Request, body: bytes, age: float) -> Response:

@@ -121,7 +121,7 @@ async def jobs(request: Request) -> Response:
     async def build() -> Built:
         when = times(mirror, table)
         if unchanged:
-            return Built.whole(_unchanged_jobs(version, backend.info, since, when))
+            return Built(_unchanged_jobs(version, backend.info, since, when))
         return await assemble(
             _pieces(request).store(("jobs", version.name)),
             table,

@@ -3,25 +3,24 @@
 A list answer (``GET jobs``, ``GET nodes``) is its envelope (meta, errors, warnings, times)
 around its records' JSON. Each record is rendered once per change of it (its stamp: see
 stamps.py), per API version, into a piece kept by the record's key; every answer that shows it
-(the whole list, a filtered one, a page, one user's share under PrivateData) uses the same
+(the whole list, a filtered one, a page, one user's share under PrivateData) joins the same
 bytes, with commas between them and the envelope around them: exactly what rendering the
-whole answer at once prints.
+whole answer at once prints. The join is a copy made in a thread, which CPython makes without
+holding the GIL; the answer is then written to each client in one call, which the event loop
+completes without Python (a body sent in parts would need a turn of the loop, and so the GIL,
+per part: slow while a thread converts a load).
 
-The pieces are not joined into one body per answer: consecutive records make up segments of
-about ``SEGMENT_RECORDS``, whose boundaries follow the records' keys (a segment holds the same
-records whatever came or went around it), and an answer is its head, its segments and its
-tail, sent one after the other. A change makes one new segment, not a new copy of the whole
-list, so a few answers of a 40 MB list being sent at once share most of their memory.
-
-gzip is made the same way: each segment is compressed on its own as raw deflate ending in a
-sync flush (byte-aligned, not final). Such streams concatenate into one valid deflate stream;
-the head and the tail compressed the same way (the tail as the final block), a gzip header and
-the CRC of the whole body complete it. A segment is compressed again only when one of its
-records changed. It costs a little ratio: no back-reference crosses a segment.
+gzip is made from segments: consecutive records, about ``SEGMENT_RECORDS`` of them, whose
+boundaries follow the records' keys (a segment holds the same records whatever came or went
+around it). Each segment is compressed on its own as raw deflate ending in a sync flush
+(byte-aligned, not final). Such streams concatenate into one valid deflate stream; the head
+and the tail compressed the same way (the tail as the final block), a gzip header and the CRC
+of the whole body complete it. A segment is compressed again only when one of its records
+changed. It costs a little ratio: no back-reference crosses a segment.
 
 Memory: pieces of records gone from the table are dropped with the table's next generation;
-segments (plain and compressed) that no answer of the previous generation used, likewise; a
-version nobody has read for ``IDLE_STORE`` seconds is dropped whole.
+compressed segments that no answer of the previous generation used, likewise; a version nobody
+has read for ``IDLE_STORE`` seconds is dropped whole.
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from slurmgate.mirror.rendered import GZIP_LEVEL, Built, Headers, Parts
+from slurmgate.mirror.rendered import GZIP_LEVEL, Built, Headers
 from slurmgate.mirror.tables import Stamps, Table
 
 #: Records rendered on the event loop per turn, when they must be rendered there (live
@@ -77,25 +76,23 @@ class _Kept(dict[SegmentKey, bytes]):
 
 class PieceStore:
     """One resource's records rendered for one API version: each record's JSON by its key,
-    with the stamp it was rendered for; segments of them, plain and compressed."""
+    with the stamp it was rendered for; and segments of them compressed."""
 
     def __init__(self) -> None:
         self.pieces: dict[Hashable, Piece] = {}
-        self.segments = _Kept()
         self.compressed = _Kept()
         self.generation = 0
         self.used = time.monotonic()
 
     def follow(self, table: Table[Any]) -> None:
-        """Drop what a newer ``table`` no longer shows: pieces of records gone; segments no
-        answer of the previous generation used (at the next generation)."""
+        """Drop what a newer ``table`` no longer shows: pieces of records gone; compressed
+        segments no answer of the previous generation used (at the next generation)."""
         if table.generation <= self.generation:
             return
         self.generation = table.generation
         stamps = table.stamps or {}
         for key in [key for key in self.pieces if key not in stamps]:
             del self.pieces[key]
-        self.segments.rotate()
         self.compressed.rotate()
 
     def keep(self, rendered: dict[Hashable, Piece]) -> None:
@@ -108,8 +105,8 @@ class PieceStore:
 
     @property
     def size(self) -> int:
-        """Bytes kept (segments share nothing with pieces: both count)."""
-        kept = [self.segments, self.segments.older, self.compressed, self.compressed.older]
+        """Bytes kept."""
+        kept = (self.compressed, self.compressed.older)
         return sum(len(piece) for _, piece in self.pieces.values()) + sum(
             len(segment) for store in kept for segment in store.values()
         )
@@ -136,7 +133,7 @@ class Pieces:
 
     @property
     def size(self) -> int:
-        """Bytes of pieces and segments kept (counts them all: for metrics, not per request)."""
+        """Bytes of pieces and compressed segments kept (counts them all: not per request)."""
         return sum(store.size for store in self._stores.values())
 
 
@@ -177,8 +174,8 @@ async def assemble(
     stamps still hold, the others rendered (and kept) now.
 
     Live records are chosen and rendered on the event loop (they change once it moves on),
-    ``SLICE`` at a time when many must be; others in a thread. Segments are made in a thread
-    when the answer is big."""
+    ``SLICE`` at a time when many must be; others in a thread. A big answer's pieces are
+    joined in a thread."""
     store.follow(table)
     stamps = table.stamps
     if stamps is None:
@@ -187,35 +184,30 @@ async def assemble(
     if live:
         records, headers = choose()
         gathered = await _gather_on_loop(store, records, stamps, key, render)
-        segments = (
-            await asyncio.to_thread(_segment, store.segments, gathered)
-            if big
-            else _segment(store.segments, gathered)
-        )
     elif big:
 
-        def work() -> tuple[_Gathered, _Segments, Headers]:
+        def work() -> tuple[_Gathered, Headers]:
             records, headers = choose()
-            gathered = _gather(store.pieces, records, stamps, key, render)
-            return gathered, _segment(store.segments, gathered), headers
+            return _gather(store.pieces, records, stamps, key, render), headers
 
-        gathered, segments, headers = await asyncio.to_thread(work)
+        gathered, headers = await asyncio.to_thread(work)
     else:
         records, headers = choose()
         gathered = _gather(store.pieces, records, stamps, key, render)
-        segments = _segment(store.segments, gathered)
     store.keep(gathered.rendered)
-    store.segments.update(segments.made)
-    head, tail = envelope
-    parts = (head, *segments.texts, tail)
+    gathered.rendered = {}
+    if big:
+        body = await asyncio.to_thread(_join, envelope, gathered.parts)
+    else:
+        body = _join(envelope, gathered.parts)
 
-    async def compress() -> Parts:
+    async def compress() -> bytes:
         compressed = store.compressed
-        packed, new = await asyncio.to_thread(_gzipped, compressed, envelope, segments.keys, parts)
-        compressed.update(new)
+        packed, made = await asyncio.to_thread(_gzipped, compressed, envelope, gathered, body)
+        compressed.update(made)
         return packed
 
-    return Built(parts, headers, compress)
+    return Built(body, headers, compress)
 
 
 def _gather(
@@ -233,7 +225,7 @@ def _gather(
         stamp = stamps[k]
         piece = pieces.get(k)
         if piece is None or piece[0] != stamp:
-            piece = rendered[k] = (stamp, render(record))
+            piece = rendered[k] = (stamp, _exact(render(record)))
         listed.append((k, stamp))
         parts.append(piece[1])
     return found
@@ -255,7 +247,7 @@ async def _gather_on_loop(
         stamp = stamps[k]
         piece = pieces.get(k)
         if piece is None or piece[0] != stamp:
-            piece = rendered[k] = (stamp, render(record))
+            piece = rendered[k] = (stamp, _exact(render(record)))
             made += 1
         listed.append((k, stamp))
         parts.append(piece[1])
@@ -269,43 +261,27 @@ async def _gather_on_loop(
     return found
 
 
+def _exact(data: bytes) -> bytes:
+    """A copy of ``data`` of its own size: orjson's bytes keep the buffer they grew in (a
+    job's 2 KB of JSON held 8 KB), which a kept piece would hold for as long as it is kept."""
+    return bytes(memoryview(data))
+
+
+def _join(envelope: tuple[bytes, bytes], parts: list[bytes]) -> bytes:
+    head, tail = envelope
+    out = [head]
+    for i, part in enumerate(parts):
+        if i:
+            out.append(b",")
+        out.append(part)
+    out.append(tail)
+    return b"".join(out)
+
+
 def _ends_segment(key: Hashable) -> bool:
     """Whether a segment ends after this record (about one in ``SEGMENT_RECORDS``, by a hash
     of its key: the same record ends one in every answer)."""
     return ((hash(key) * 0x9E3779B1) & 0xFFFFFFFF) < (1 << 32) // SEGMENT_RECORDS
-
-
-@dataclass
-class _Segments:
-    """An answer's segments: their keys and texts, and those the current generation did not
-    hold yet (made now, or taken from the previous generation's)."""
-
-    keys: list[SegmentKey] = field(default_factory=list)
-    texts: list[bytes] = field(default_factory=list)
-    made: dict[SegmentKey, bytes] = field(default_factory=dict)
-
-
-def _segment(kept: _Kept, gathered: _Gathered) -> _Segments:
-    listed, parts = gathered.listed, gathered.parts
-    found = _Segments()
-    made = found.made
-    begin, last = 0, len(listed) - 1
-    for i, (k, _) in enumerate(listed):
-        if i != last and not _ends_segment(k):
-            continue
-        segment_key = (begin == 0, tuple(listed[begin : i + 1]))
-        text = kept.get(segment_key) or made.get(segment_key)
-        if text is None:
-            text = kept.older.get(segment_key)
-            if text is None:
-                chosen = parts[begin : i + 1]
-                # After the list's first segment, a comma before each record.
-                text = b",".join([b"", *chosen] if begin else chosen)
-            made[segment_key] = text
-        found.keys.append(segment_key)
-        found.texts.append(text)
-        begin = i + 1
-    return found
 
 
 def _deflate(data: bytes, *, final: bool) -> bytes:
@@ -318,24 +294,28 @@ def _deflate(data: bytes, *, final: bool) -> bytes:
 
 
 def _gzipped(
-    kept: _Kept, envelope: tuple[bytes, bytes], segments: list[SegmentKey], parts: Parts
-) -> tuple[Parts, dict[SegmentKey, bytes]]:
+    kept: _Kept, envelope: tuple[bytes, bytes], gathered: _Gathered, body: bytes
+) -> tuple[bytes, dict[SegmentKey, bytes]]:
     """The answer compressed with gzip from its segments (kept, or compressed now), and the
-    compressed segments this generation did not hold yet. ``parts``: head, segments, tail."""
+    compressed segments the current generation did not hold yet."""
     head, tail = envelope
+    listed, parts = gathered.listed, gathered.parts
     out = [GZIP_HEADER, _deflate(head, final=False)]
     made: dict[SegmentKey, bytes] = {}
-    for segment_key, plain in zip(segments, parts[1:-1], strict=True):
+    begin, last = 0, len(listed) - 1
+    for i, (k, _) in enumerate(listed):
+        if i != last and not _ends_segment(k):
+            continue
+        segment_key = (begin == 0, tuple(listed[begin : i + 1]))
         packed = made.get(segment_key) or kept.find(segment_key)
         if packed is None:
-            packed = _deflate(plain, final=False)
+            chosen = parts[begin : i + 1]
+            # After the list's first segment, a comma before each record.
+            packed = _deflate(b",".join([b"", *chosen] if begin else chosen), final=False)
         if segment_key not in kept:
             made[segment_key] = packed
         out.append(packed)
+        begin = i + 1
     out.append(_deflate(tail, final=True))
-    crc = 0
-    for part in parts:
-        crc = zlib.crc32(part, crc)
-    length = sum(len(part) for part in parts)
-    out.append(struct.pack("<II", crc, length & 0xFFFFFFFF))
-    return tuple(out), made
+    out.append(struct.pack("<II", zlib.crc32(body), len(body) & 0xFFFFFFFF))
+    return b"".join(out), made

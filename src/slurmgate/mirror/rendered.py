@@ -29,11 +29,8 @@ _EPOCH = secrets.token_hex(4)
 Headers = tuple[tuple[str, str], ...]
 
 
-#: A body in the pieces it is sent in, one after the other (shared between bodies: see
-#: pieces.py), or whole as one.
-Parts = tuple[bytes, ...]
-#: Compresses a rendered body with gzip (from its pieces' kept compressions, say).
-Compressor = Callable[[], Awaitable[Parts]]
+#: Compresses a rendered body with gzip (its pieces' kept compressions, say: pieces.py).
+Compressor = Callable[[], Awaitable[bytes]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,31 +38,18 @@ class Built:
     """What a rendering produces: the body, its headers, and how to compress it if not as a
     whole."""
 
-    parts: Parts
+    body: bytes
     headers: Headers = ()
     compress: Compressor | None = None
-
-    @classmethod
-    def whole(cls, body: bytes, headers: Headers = ()) -> Built:
-        return cls((body,), headers)
 
 
 @dataclass(slots=True, eq=False)
 class Rendered:
-    parts: Parts
+    body: bytes
     etag: str
     headers: Headers = ()
     compress: Compressor | None = field(default=None, repr=False)
-    length: int = field(init=False)
-    _gzip: asyncio.Future[Parts] | None = field(default=None, repr=False, init=False)
-
-    def __post_init__(self) -> None:
-        self.length = sum(len(part) for part in self.parts)
-
-    @property
-    def body(self) -> bytes:
-        """The body in one piece (joined anew each time when it is in several)."""
-        return self.parts[0] if len(self.parts) == 1 else b"".join(self.parts)
+    _gzip: asyncio.Future[bytes] | None = field(default=None, repr=False)
 
     @property
     def gzip_etag(self) -> str:
@@ -74,26 +58,20 @@ class Rendered:
     @property
     def size(self) -> int:
         compressed = self._gzip
-        done = compressed is not None and compressed.done()  # a failure leaves no future
-        extra = sum(len(part) for part in compressed.result()) if compressed and done else 0
-        return self.length + extra
+        extra = len(compressed.result()) if compressed and compressed.done() else 0
+        return len(self.body) + extra
 
     async def gzipped(self) -> bytes:
-        """The body compressed with gzip, in one piece."""
-        parts = await self.gzipped_parts()
-        return parts[0] if len(parts) == 1 else b"".join(parts)
-
-    async def gzipped_parts(self) -> Parts:
         """The body compressed with gzip, compressed on first use only."""
         if self._gzip is None:
             self._gzip = asyncio.get_running_loop().create_future()
             try:
                 if self.compress is not None:
                     compressed = await self.compress()
-                elif self.length < COMPRESS_INLINE_BELOW:
-                    compressed = (_compress(self.body),)
+                elif len(self.body) < COMPRESS_INLINE_BELOW:
+                    compressed = _compress(self.body)
                 else:
-                    compressed = (await asyncio.to_thread(_compress, self.body),)
+                    compressed = await asyncio.to_thread(_compress, self.body)
             except BaseException as exc:
                 self._gzip.set_exception(exc)
                 self._gzip.exception()  # retrieved here; waiters get it from their await
@@ -136,7 +114,7 @@ class RenderCache:
 
         async def build() -> Built:
             body, headers = await asyncio.to_thread(render) if in_thread else render()
-            return Built.whole(body, headers)
+            return Built(body, headers)
 
         return await self.built(key, stamp, build)
 
@@ -166,7 +144,7 @@ class RenderCache:
         finally:
             if self._pending.get(key, (None, None))[1] is future:
                 del self._pending[key]
-        rendered = Rendered(made.parts, etag_for(key, stamp), made.headers, made.compress)
+        rendered = Rendered(made.body, etag_for(key, stamp), made.headers, made.compress)
         future.set_result(rendered)
         self._keep(key, stamp, rendered)
         return rendered
