@@ -19,6 +19,8 @@ from slurmgate.api.openapi_slurmgate import (
     slurmgate_schemas,
 )
 from slurmgate.api.openapi_slurmgate import TAG as SLURMGATE_TAG
+from slurmgate.api.slurmdb_legacy_queries import is_legacy as is_legacy_slurmdb
+from slurmgate.api.slurmdb_legacy_queries import query_parameters as legacy_query_parameters
 from slurmgate.api.versions import DEFAULT_VERSION, SLURMDB, VERSIONS, ApiVersion
 
 _JSON = "application/json"
@@ -105,7 +107,10 @@ def _parameters(version: ApiVersion, operation: str, path: str) -> list[dict[str
         )
     if operation == "jobs":
         params += job_list_parameters()
-    params += openapi_slurmdb.query_parameters(operation)
+    if is_legacy_slurmdb(version.name):  # 22.05's slurmdb plugins name their own
+        params += legacy_query_parameters(operation, version.name)
+    else:
+        params += openapi_slurmdb.query_parameters(operation)
     if operation in _UPDATE_TIME and version.name != "v0.0.36":
         params.append(
             {

@@ -65,6 +65,37 @@ JOB_FILTERS = frozenset(
 )
 
 
+_TIME = {"type": "string", "description": "Unix seconds, now[-N[unit]] or a date"}
+_LIST = {"type": "string", "description": "comma-separated"}
+_NUMBER = {"type": "integer"}
+_FLAG = {"type": "boolean"}
+#: The query parameters each read takes (for slurmgate's document).
+_PARAMETERS: dict[str, dict[str, dict[str, str]]] = {
+    "db_jobs": {
+        **{name: _LIST for name in sorted(JOB_FILTERS)},
+        **dict.fromkeys(("start_time", "end_time", "submit_time"), _TIME),
+        **dict.fromkeys(("cpus_max", "cpus_min", "nodes_max", "nodes_min", "exit_code"), _NUMBER),
+        **dict.fromkeys(("skip_steps", "disable_wait_for_result"), _FLAG),
+    },
+    **dict.fromkeys(
+        ("db_association", "db_associations", "db_association_delete", "db_associations_delete"),
+        {name: _LIST for name in ("cluster", "account", "user", "partition")},
+    ),
+}
+_WITH_DELETED = ("db_accounts", "db_account", "db_users", "db_user", "db_qos", "db_qos_one")
+
+
+def query_parameters(operation: str, version: str) -> list[dict[str, Any]]:
+    """The query parameters of ``operation`` in ``version``, as OpenAPI parameters."""
+    found = dict(_PARAMETERS.get(operation, {}))
+    if version >= "dbv0.0.38" and operation in _WITH_DELETED:
+        found["with_deleted"] = _FLAG
+    return [
+        {"name": name, "in": "query", "required": False, "schema": dict(schema)}
+        for name, schema in found.items()
+    ]
+
+
 def _unknown(name: str) -> InvalidRequest:
     return InvalidRequest(
         "Unknown Query field",
