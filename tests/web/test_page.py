@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import os
 import re
+import time
 
 import httpx
 import pytest
 
+from slurmgate.auth.tokens import mint
+from tests.support.cluster import read_key
 from tests.web.conftest import Tab
 
 try:
@@ -49,6 +52,27 @@ def test_a_refused_token_is_said_beside_the_token_field(tab: Tab) -> None:
     tab.console.clear()  # the browser logs the 401 itself
 
 
+def test_a_token_revoked_meanwhile_signs_the_tab_out_saying_why(tab: Tab) -> None:
+    jti = "web-revoked-" + os.urandom(4).hex()
+    token = mint(read_key(tab.gateway.state_dir), tab.gateway.user, lifespan=900,
+                 now=int(time.time()), jti=jti)  # fmt: skip
+    tab.sign_in(token)
+    revoked = httpx.post(
+        f"{tab.gateway.base_url}/slurmgate/v1/token/revoke",
+        headers={"X-SLURM-USER-TOKEN": tab.gateway.token()},
+        json={"jti": jti},
+        timeout=30,
+    )
+    assert revoked.status_code == 200, revoked.text
+    page = tab.page
+    # The next call the page makes is refused, whichever it is.
+    page.get_by_role("link", name="Nodes").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible(timeout=JOB_DONE_MS)
+    expect(page.get_by_text("refused the token")).to_contain_text("revoked")
+    assert page.evaluate("sessionStorage.getItem('slurmgate.token')") is None
+    tab.console.clear()  # the browser logs the 401 itself
+
+
 def test_a_submitted_job_completes_and_its_output_shows(tab: Tab) -> None:
     tab.sign_in()
     page = tab.page
@@ -69,7 +93,7 @@ def test_a_submitted_job_completes_and_its_output_shows(tab: Tab) -> None:
     expect(page).to_have_url(re.compile(r"#/job/\d+$"))
     job_id = int(page.url.rsplit("/", 1)[1])
     expect(page.get_by_role("heading", level=1)).to_contain_text("web-hello")
-    expect(page.locator("h1 + .state, .state").first).to_have_text("COMPLETED", timeout=JOB_DONE_MS)
+    expect(page.locator(".state").first).to_have_text("COMPLETED", timeout=JOB_DONE_MS)
     output = page.get_by_label("Job output")
     expect(output).to_contain_text("hello from the web page", timeout=JOB_DONE_MS)
     expect(output).to_contain_text("to stderr")

@@ -61,15 +61,18 @@ export function slurmdb(tail) { return `/slurmdb/${SLURMDB_VERSION}/${tail}`; }
 
 /** fetch() with the token; ``token`` overrides the session's (signing in). */
 export async function send(path, { method = "GET", body, headers = {}, signal, token } = {}) {
+  const used = token || session.token;
+  if (!used) throw new ApiError(401, [], "Signed out: sign in again");
   const sent = new Headers(headers);
-  sent.set("X-SLURM-USER-TOKEN", token || session.token);
+  sent.set("X-SLURM-USER-TOKEN", used);
   const init = { method, headers: sent, signal, credentials: "omit", cache: "no-store", referrerPolicy: "no-referrer" };
   if (body !== undefined) {
     sent.set("Content-Type", "application/json");
     init.body = JSON.stringify(body);
   }
   const response = await fetch(path, init);
-  if (response.status === 401 && !token) onRefused(await errorsOf(response));
+  // Refused: sign out, unless the token was already replaced or forgotten meanwhile.
+  if (response.status === 401 && !token && used === session.token) onRefused(await errorsOf(response));
   return response;
 }
 
