@@ -16,7 +16,7 @@ export async function renderJob(main, id) {
   const title = h("h1", {}, `Job ${jobId}`);
   const badge = h("span", {});
   const notice = h("p", { class: "notice error", role: "alert" });
-  const result = h("p", { class: "notice", role: "status" });
+  const result = h("p", { class: "notice", role: "status", tabindex: "-1" });
   const toolbar = h("div", { class: "actions", role: "group", "aria-label": "Job actions" });
   const details = h("dl", { class: "details" });
   const timeline = h("ol", { class: "timeline", "aria-label": "State timeline" });
@@ -51,9 +51,20 @@ export async function renderJob(main, id) {
     const state = stateOf(job.job_state);
     title.textContent = `Job ${jobId}${job.name ? ` · ${job.name}` : ""}`;
     fill(badge, stateBadge(state));
+    const focused = toolbar.contains(document.activeElement) ? document.activeElement.textContent : null;
     fill(toolbar, actions(job, state));
+    if (focused) keepFocus(focused);
     fill(details, describe(job, state));
     fill(timeline, steps(job, state, seenEvents(jobId)));
+  }
+
+  /** The toolbar is drawn anew: the keyboard stays on the button used, or on its opposite
+   * (Hold and Release), or else on the result. */
+  function keepFocus(label) {
+    const buttons = [...toolbar.querySelectorAll("button")].filter((b) => !b.disabled);
+    const opposite = { Hold: "Release", Release: "Hold" }[label];
+    const next = buttons.find((b) => b.textContent === label) || buttons.find((b) => b.textContent === opposite);
+    (next || result).focus();
   }
 
   async function act(label, path, options) {
