@@ -173,6 +173,6 @@ def test_logs_says_a_plain_slurmrestd_serves_no_output(client: Client) -> None:
 
 def test_the_daemons_errors_are_shown(client: Client) -> None:
     refused = client.run("submit", "--wrap", "true", "-p", "nosuchpartition")
-    assert refused.status == 1 and "Invalid partition name specified" in refused.err
+    assert refused.status == 1 and "Invalid partition name specified" in refused.err, refused
     unknown = client.run("cancel", "99999999")
-    assert unknown.status == 1 and "job 99999999: HTTP" in unknown.err
+    assert unknown.status == 1 and "job 99999999: HTTP" in unknown.err, unknown
