@@ -115,6 +115,11 @@ def test_the_queue_shows_a_new_job_and_its_end_without_a_reload(tab: Tab) -> Non
     row = page.locator(f"tr[data-job-id='{job_id}']")
     expect(row).to_contain_text("web-live")
     expect(row.locator(".state")).to_have_text("COMPLETED", timeout=JOB_DONE_MS)
+    # The table is drawn again as jobs change: a keyboard user keeps their place in it.
+    row.get_by_role("link").focus()
+    other = tab.gateway.submit("#!/bin/bash\ntrue\n", name="web-live-other")
+    expect(page.locator(f"tr[data-job-id='{other}']")).to_be_visible()
+    expect(row.get_by_role("link")).to_be_focused()
     # Filtering by state asks the gateway again.
     page.get_by_label("State").select_option("RUNNING")
     expect(row).to_have_count(0)

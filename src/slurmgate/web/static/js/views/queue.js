@@ -87,6 +87,9 @@ export function renderQueue(main) {
 
   function show(jobs) {
     jobs.sort((a, b) => b.job_id - a.job_id);
+    // The table is drawn anew: a keyboard user's place in it is kept.
+    const active = body.contains(document.activeElement) ? document.activeElement.closest("tr") : null;
+    const focusedJob = active ? Number(active.dataset.jobId) : null;
     rows.clear();
     if (!jobs.length) {
       fill(body, h("p", { class: "notice" }, "No job matches these filters."));
@@ -98,6 +101,8 @@ export function renderQueue(main) {
       return row;
     });
     fill(body, table(COLUMNS, made, `${jobs.length} job${jobs.length === 1 ? "" : "s"}`));
+    const again = focusedJob !== null ? rows.get(focusedJob) : null;
+    if (again) again.querySelector("a").focus();
   }
 
   const reload = debounce(load, 300);
