@@ -140,6 +140,23 @@ def test_another_job_is_cancelled_from_its_page(tab: Tab) -> None:
     assert record["job_state"] == ["CANCELLED"]
 
 
+def test_a_refused_action_says_why(tab: Tab) -> None:
+    job_id = tab.gateway.submit("#!/bin/bash\nsleep 300\n", name="web-not-yours")
+    other = "nobody" if tab.gateway.user != "nobody" else "daemon"
+    tab.sign_in(mint(read_key(tab.gateway.state_dir), other, lifespan=900, now=int(time.time())))
+    page = tab.page
+    expect(page.get_by_text(f"Signed in as {other}")).to_be_visible()
+    expect(page.locator(f"tr[data-job-id='{job_id}']")).to_have_count(0)  # not mine
+    page.get_by_label("All I may see").check()
+    page.locator(f"tr[data-job-id='{job_id}']").get_by_role("link").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_role("alert").filter(has_text="Cancel refused")).to_be_visible()
+    assert tab.gateway.api("GET", f"job/{job_id}").json()["jobs"][0]["job_state"] != ["CANCELLED"]
+    tab.gateway.api("DELETE", f"job/{job_id}")
+    tab.console.clear()  # the browser logs the refusal itself
+
+
 def test_a_job_is_held_and_released_from_its_page(tab: Tab) -> None:
     job_id = tab.gateway.submit(
         "#!/bin/bash\ntrue\n", name="web-hold-me", begin_time={"set": True, "number": 4102444800}
