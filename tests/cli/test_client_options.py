@@ -74,8 +74,10 @@ def test_the_command_line_wins_over_the_script() -> None:
 def test_export_chooses_the_environment_and_never_sends_the_token() -> None:
     environ = {"PATH": "/bin", "HOME": "/home/a", "SLURM_JWT": "secret"}
     assert sbatch.environment(None, environ) == {"PATH": "/bin", "HOME": "/home/a"}
-    assert sbatch.environment("NONE", environ) == {}
+    assert sbatch.environment("NONE", environ) == {"SLURM_EXPORT_ENV": "NONE"}
     assert sbatch.environment("PATH,X=1", environ) == {"PATH": "/bin", "X": "1"}
+    # As sbatch: SLURM_* variables always go (the token aside).
+    assert sbatch.environment("NONE", {**environ, "SLURM_CONF": "/c"}) == {"SLURM_CONF": "/c"}
     assert sbatch.environment("ALL,HOME=/tmp,SLURM_JWT", environ) == {
         "PATH": "/bin", "HOME": "/tmp",
     }  # fmt: skip

@@ -154,13 +154,16 @@ def script_options(script: str, name: str) -> dict[str, Any]:
 
 
 def environment(export: str | None, environ: Mapping[str, str]) -> dict[str, str]:
-    """The job's environment as sbatch's ``--export`` chooses it. The token is never sent:
-    it is the client's credential, not the job's."""
+    """The job's environment as sbatch's ``--export`` chooses it: everything (ALL), or the
+    SLURM_* variables and those named. The token is never sent: it is the client's credential,
+    not the job's. A job with no environment is refused by every server: with nothing else,
+    it carries ``SLURM_EXPORT_ENV=NONE``, the variable that means ``--export=NONE``."""
     words = [w for w in (export or "ALL").split(",") if w]
-    chosen: dict[str, str] = {}
     first = words[0].upper() if words else "ALL"
     if first == "ALL":
         chosen = dict(environ)
+    else:
+        chosen = {k: v for k, v in environ.items() if k.startswith("SLURM_")}
     if first in ("ALL", "NONE"):
         words = words[1:]
     for word in words:
@@ -170,4 +173,4 @@ def environment(export: str | None, environ: Mapping[str, str]) -> dict[str, str
         elif name in environ:
             chosen[name] = environ[name]
     chosen.pop("SLURM_JWT", None)
-    return chosen
+    return chosen or {"SLURM_EXPORT_ENV": "NONE"}
