@@ -180,6 +180,7 @@ async def test_accounts_users_and_qos_are_added_read_and_removed(gateway: Gatewa
     )  # fmt: skip
     assert added.status_code == 200, added.text
     assert "physics" in added.json()["added_accounts"]
+    assert_matches_daemon("v0.0.44", "post", "accounts_association", added.json())
     [account] = (await gateway.call("GET", f"{v}/account/physics")).json()["accounts"]
     assert (account["description"], account["organization"]) == ("Physics", "sci")
 
@@ -192,6 +193,7 @@ async def test_accounts_users_and_qos_are_added_read_and_removed(gateway: Gatewa
     )  # fmt: skip
     assert users.status_code == 200, users.text
     assert "alice" in users.json()["added_users"]
+    assert_matches_daemon("v0.0.44", "post", "users_association", users.json())
     [alice] = (await gateway.call("GET", f"{v}/user/alice?with_assocs")).json()["users"]
     assert alice["default"]["account"] == "physics"
     assert [a["account"] for a in alice["associations"]] == ["physics"]
@@ -202,6 +204,7 @@ async def test_accounts_users_and_qos_are_added_read_and_removed(gateway: Gatewa
                        "limits": {"max": {"wall_clock": {"per": {"job": 60}}}}}]},
     )  # fmt: skip
     assert qos.status_code == 200, qos.text
+    assert_matches_daemon("v0.0.44", "post", "qos", qos.json())
     [fast] = (await gateway.call("GET", f"{v}/qos/fast")).json()["qos"]
     assert fast["priority"]["number"] == 10
     assert fast["limits"]["max"]["wall_clock"]["per"]["job"]["number"] == 60
@@ -210,6 +213,7 @@ async def test_accounts_users_and_qos_are_added_read_and_removed(gateway: Gatewa
     removed = await gateway.call("DELETE", f"{v}/account/physics")
     assert removed.status_code == 200, removed.text
     assert removed.json()["removed_accounts"] == ["physics"]
+    assert_matches_daemon("v0.0.44", "delete", "account/{account_name}", removed.json())
     assert (await gateway.call("DELETE", f"{v}/qos/fast")).json()["removed_qos"] == ["fast"]
     gone = await gateway.call("GET", f"{v}/account/physics")
     assert gone.status_code == 404
