@@ -200,7 +200,48 @@ KNOWN: tuple[Known, ...] = (
         versions="v0.0.4[2-5]",
         releases="26.05",
     ),
+    Known(
+        DAEMON_BUG,
+        "dbv0.0.36/37 job start",
+        "22.05's dbv0.0.36 and dbv0.0.37 print a job's eligible time as its time.start (their "
+        "parse table reads the eligible field there); slurmgate prints when it started, as "
+        "dbv0.0.38 does",
+        at("$.jobs[].time.start"),
+        versions="dbv0.0.3[67]",
+    ),
+    Known(
+        DAEMON_BUG,
+        "dbv0.0.36-38 exit codes",
+        "22.05's slurmdb plugins print every normal exit as SUCCESS with return code 0, "
+        "whatever the code; slurmgate prints a non-zero code as ERROR with the code, as the "
+        "plugins' branch meant for it does and Slurm 23.11 on print it",
+        lambda d: (
+            at(
+                "$.jobs[].exit_code.*",
+                "$.jobs[].derived_exit_code.*",
+                "$.jobs[].steps[].exit_code.*",
+            )(d)
+            and (d.daemon, d.gateway) != ("SUCCESS", "SUCCESS")
+            and d.daemon in ("SUCCESS", 0)
+        ),
+        versions="dbv0.0.3[678]",
+    ),
     # -- model gaps ------------------------------------------------------------------------
+    Known(
+        MODEL_GAP,
+        "dbv0.0.36-38 select plugin",
+        "the accounting model holds no cluster's select plugin (slurmdbd's plugin_id_select)",
+        unset_here("$.clusters[].select_plugin"),
+        versions="dbv0.0.3[678]",
+    ),
+    Known(
+        MODEL_GAP,
+        "dbv0.0.36-38 job association partition",
+        "the slurm backend names a job's partition as its association's; the plugins look the "
+        "association up, which names no partition unless it is a partition's own",
+        lambda d: d.pattern == "$.jobs[].association.partition" and d.daemon is None,
+        versions="dbv0.0.3[678]",
+    ),
     Known(
         MODEL_GAP,
         "slurmdb job SLUIDs",

@@ -39,7 +39,7 @@ def _exit(status: ExitStatus | None) -> dict[str, Any]:
 
     slurmrestd 22.05 prints every normal exit as SUCCESS with return code 0, whatever the code;
     slurmgate prints a non-zero code as ERROR with the code, as the branch meant for it does
-    (and Slurm 23.02 on print it): tests/differential/known.py lists the difference.
+    (as Slurm 23.11 and later print it): tests/differential/known.py lists the difference.
     """
     if status is None:
         return {"status": "PENDING", "return_code": None}

@@ -1,0 +1,151 @@
+"""/slurmdb/v0.0.36-v0.0.38/ of slurmrestd 22.05 (its dbv0.0.36-dbv0.0.38 plugins) and of
+slurmgate on the same lab: the same answers, key by key and type by type."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.differential.pair import OURS, VERSIONS, Answer, CancelAtEnd, Daemons, differences
+from tests.differential.pair import legacy as is_legacy
+from tests.support.lab import Lab
+
+LEGACY = [version for version in VERSIONS if is_legacy(version)]
+#: Reads whose records do not move while the tests run.
+READS = ("accounts", "users", "associations", "qos", "tres", "clusters")
+
+
+def _plugin(version: str) -> str:
+    return f"db{version}"
+
+
+def _schema(version: str, template: str, method: str = "get") -> dict[str, Any]:
+    paths = OURS["paths"]
+    item = paths.get(f"/slurmdb/{version}/{template}") or paths[f"/slurmdb/{version}/{template}/"]
+    schema: dict[str, Any] = item[method]["responses"]["200"]["content"]["application/json"][
+        "schema"
+    ]
+    return schema
+
+
+def _both(daemons: Daemons, method: str, path: str) -> tuple[Answer, Answer]:
+    return daemons.restd(method, path), daemons.gate(method, path)
+
+
+def _in_order(body: Any) -> Any:
+    """Associations, which have no id here, in one order on both sides."""
+    if isinstance(body, dict) and isinstance(body.get("associations"), list):
+        listed = body["associations"]
+        key = [(a["cluster"], a["account"], a["user"] or "", a["partition"] or "") for a in listed]
+        body = {**body, "associations": [a for _, a in sorted(zip(key, listed, strict=True))]}
+    return body
+
+
+def _assert_alike(version: str, template: str, path: str, restd: Answer, gate: Answer) -> None:
+    __tracebackhide__ = True
+    found = differences(
+        _plugin(version), _in_order(restd.body), _in_order(gate.body), _schema(version, template)
+    )
+    assert not found, f"GET {path}:\n" + "\n".join(str(d) for d in found)
+
+
+@pytest.mark.parametrize(
+    ("version", "template"),
+    [pytest.param(v, t, id=f"{v}-{t}") for v in LEGACY for t in READS],
+)
+def test_slurmdb_read(alice: Daemons, version: str, template: str) -> None:
+    path = f"/slurmdb/{version}/{template}"
+    restd, gate = _both(alice, "GET", path)
+    assert restd.status == 200, f"slurmrestd: {restd}"
+    assert gate.status == 200, alice.explain(gate)
+    assert gate.body["meta"]["plugin"] == restd.body["meta"]["plugin"]
+    _assert_alike(version, template, path, restd, gate)
+
+
+@pytest.mark.parametrize("version", LEGACY)
+def test_a_named_account_and_user(alice: Daemons, lab: Lab, version: str) -> None:
+    for template, name in (
+        ("account/{account_name}", lab.account),
+        ("user/{user_name}", alice.user),
+    ):
+        path = f"/slurmdb/{version}/{template.split('/')[0]}/{name}"
+        restd, gate = _both(alice, "GET", path)
+        assert restd.status == gate.status == 200, (restd, alice.explain(gate))
+        _assert_alike(version, template, path, restd, gate)
+
+
+def _finished(
+    alice: Daemons, workdir: Path, cancel_at_end: CancelAtEnd, script: str, state: str, version: str
+) -> tuple[str, Answer, Answer]:
+    """A job run to its end, and its record as both daemons print it once slurmdbd has it."""
+    job_id = alice.submit(
+        "v0.0.38",
+        {
+            "script": f"#!/bin/sh\n{script}\n",
+            "job": {
+                "name": "sg-dbjob",
+                "current_working_directory": str(workdir),
+                "environment": {"PATH": "/bin:/usr/bin"},
+            },
+        },
+    )
+    cancel_at_end(alice, job_id)
+    alice.wait_for([job_id], {state})
+    path = f"/slurmdb/{version}/job/{job_id}"
+    for _ in range(100):  # slurmdbd completes the record a moment after slurmctld ends it
+        restd = alice.restd("GET", path)
+        record = restd.body["jobs"][0] if restd.status == 200 and restd.body["jobs"] else {}
+        if record and record["time"]["end"] and record["flags"]:
+            break
+        time.sleep(0.1)
+    gate = alice.gate("GET", path)
+    assert gate.status == 200, alice.explain(gate)
+    return path, restd, gate
+
+
+@pytest.mark.parametrize("version", LEGACY)
+def test_a_finished_job(
+    alice: Daemons, workdir: Path, cancel_at_end: CancelAtEnd, version: str
+) -> None:
+    """A job that ended (exit 0) is the same record, with its batch step, in both."""
+    path, restd, gate = _finished(alice, workdir, cancel_at_end, "true", "COMPLETED", version)
+    [theirs], [ours] = restd.body["jobs"], gate.body["jobs"]
+    assert ours["exit_code"] == theirs["exit_code"] == {"status": "SUCCESS", "return_code": 0}
+    assert [s["step"]["id"] for s in ours["steps"]] == [s["step"]["id"] for s in theirs["steps"]]
+    _assert_alike(version, "job/{job_id}", path, restd, gate)
+
+
+@pytest.mark.parametrize("version", LEGACY)
+def test_a_failed_job_keeps_its_exit_code(
+    alice: Daemons, workdir: Path, cancel_at_end: CancelAtEnd, version: str
+) -> None:
+    """22.05 prints exit 3 as SUCCESS with return code 0 (known.py); slurmgate as ERROR, 3."""
+    path, restd, gate = _finished(alice, workdir, cancel_at_end, "exit 3", "FAILED", version)
+    [theirs], [ours] = restd.body["jobs"], gate.body["jobs"]
+    assert theirs["exit_code"] == {"status": "SUCCESS", "return_code": 0}
+    assert ours["exit_code"] == {"status": "ERROR", "return_code": 3}
+    assert ours["state"]["current"] == theirs["state"]["current"] == "FAILED"
+    _assert_alike(version, "job/{job_id}", path, restd, gate)
+
+
+@pytest.mark.parametrize("version", LEGACY)
+def test_an_unknown_account_is_an_empty_listing_with_an_error(alice: Daemons, version: str) -> None:
+    """slurmrestd answers 500 with "Nothing found"; slurmgate 404 with the same empty list."""
+    restd, gate = _both(alice, "GET", f"/slurmdb/{version}/account/sg-no-such-account")
+    assert gate.status == 404, alice.explain(gate)
+    assert restd.body["accounts"] == gate.body["accounts"] == []
+    assert [e["error_number"] for e in restd.body["errors"]] == [9003]
+    assert [e["error_number"] for e in gate.body["errors"]] == [9003]
+
+
+@pytest.mark.parametrize("version", LEGACY)
+def test_an_unknown_job_filter_is_refused(alice: Daemons, version: str) -> None:
+    """slurmrestd answers 500 with "Unknown Query field"; slurmgate 400 with the same."""
+    restd, gate = _both(alice, "GET", f"/slurmdb/{version}/jobs?sg_bogus=1")
+    assert gate.status == 400, alice.explain(gate)
+    assert [e["description"] for e in restd.body["errors"]] == ["Unknown Query field"]
+    assert [e["description"] for e in gate.body["errors"]] == ["Unknown Query field"]
+    assert [e["error_number"] for e in gate.body["errors"]] == [9000]
