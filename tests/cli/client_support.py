@@ -66,8 +66,8 @@ class Client:
             out, err = self.capsys.readouterr()
         return Result(status, out, err)
 
-    def ok(self, *argv: str) -> str:
-        result = self.run(*argv)
+    def ok(self, *argv: str, env: Mapping[str, str | None] | None = None) -> str:
+        result = self.run(*argv, env=env)
         assert result.status == 0, result
         return result.out
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from slurmgate.cli.client.errors import UsageError
 
 DEFAULT_URL = "http://localhost:6820"
-KEYS = ("url", "token", "user", "api_version", "timeout")
+KEYS = ("url", "token", "user", "api_version", "timeout", "ca_file", "cert", "key")
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,11 @@ class ClientSettings:
     api_version: str | None = None
     #: Seconds a request may take (streams excepted).
     timeout: float = 60.0
+    #: HTTPS: the CA bundle to trust (else the system's, or SSL_CERT_FILE), and a client
+    #: certificate with its key for a server that asks for one.
+    ca_file: Path | None = None
+    cert: Path | None = None
+    key: Path | None = None
 
 
 def default_config_path(environ: Mapping[str, str]) -> Path | None:
@@ -55,6 +60,7 @@ def load_settings(
         values = _read_file(default, required=False) if default else {}
     from_environment = {
         "url": environ.get("SLURMGATE_URL"),
+        "ca_file": environ.get("SLURMGATE_CA_FILE"),
         "token": environ.get("SLURM_JWT"),
         "user": environ.get("SLURM_USER_NAME"),
     }
@@ -73,17 +79,28 @@ def load_settings(
     if not isinstance(timeout, int | float) or timeout <= 0:
         raise UsageError(f"timeout must be a positive number of seconds, not {timeout!r}")
     token_given = _string(values.get("token"))
+    cert, key = _path(values.get("cert")), _path(values.get("key"))
+    if key is not None and cert is None:
+        raise UsageError("a client key needs its certificate: set cert too")
     return ClientSettings(
         url=(_string(values.get("url")) or DEFAULT_URL).rstrip("/"),
         token=token_given,
         user=_string(values.get("user")) or token_user(token_given),
         api_version=_string(values.get("api_version")),
         timeout=float(timeout),
+        ca_file=_path(values.get("ca_file")),
+        cert=cert,
+        key=key,
     )
 
 
 def _string(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def _path(value: object) -> Path | None:
+    text = _string(value)
+    return Path(text).expanduser() if text else None
 
 
 def _read_file(path: Path, *, required: bool) -> dict[str, object]:
@@ -99,7 +116,7 @@ def _read_file(path: Path, *, required: bool) -> dict[str, object]:
     unknown = sorted(set(data) - set(KEYS))
     if unknown:
         raise UsageError(f"{path}: unknown setting {unknown[0]!r} (known: {', '.join(KEYS)})")
-    for key in ("url", "token", "user", "api_version"):
+    for key in ("url", "token", "user", "api_version", "ca_file", "cert", "key"):
         if key in data and not isinstance(data[key], str):
             raise UsageError(f"{path}: {key} must be a string")
     return dict(data)

@@ -101,9 +101,21 @@ class Transport:
             return _UnixConnection(self._unix, timeout)
         if self._scheme == "https":
             return http.client.HTTPSConnection(
-                self._netloc, timeout=timeout, context=ssl.create_default_context()
+                self._netloc, timeout=timeout, context=self._tls_context()
             )
         return http.client.HTTPConnection(self._netloc, timeout=timeout)
+
+    def _tls_context(self) -> ssl.SSLContext:
+        settings = self.settings
+        try:
+            context = ssl.create_default_context(
+                cafile=str(settings.ca_file) if settings.ca_file else None
+            )
+            if settings.cert is not None:
+                context.load_cert_chain(settings.cert, settings.key)
+        except (OSError, ssl.SSLError) as exc:
+            raise UsageError(f"cannot load the TLS files (ca_file, cert, key): {exc}") from None
+        return context
 
     def request(
         self,
