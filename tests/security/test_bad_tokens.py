@@ -1,4 +1,5 @@
-"""Every kind of bad token, on every /slurm/ endpoint of every version: 401 in the envelope.
+"""Every kind of bad token, on every /slurm/ and /slurmdb/ endpoint of every version: 401 in
+the envelope.
 
 Run against a real ``slurmgate serve`` with every token feature on (a maximum lifespan,
 rotation keys with a retired one, an OIDC JWKS), so no endpoint can skip a check.
@@ -7,6 +8,7 @@ rotation keys with a retired one, an OIDC JWKS), so no endpoint can skip a check
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 
@@ -15,6 +17,7 @@ import jwt
 import pytest
 
 from slurmgate.api.openapi import build_openapi
+from slurmgate.api.versions import VERSIONS
 from slurmgate.auth.tokens import mint
 from tests.security.token_gateway import (
     ADMIN,
@@ -39,6 +42,8 @@ PATH_VALUES = {
     "{partition_name}": "debug",
     "{reservation_name}": "maint",
 }
+#: Any other path parameter (an account's, a user's, a QOS's name, ...).
+OTHER_PARAMETER = re.compile(r"\{\w+\}")
 #: A body each POST would accept, so that nothing but the token is wrong.
 BODIES = {
     "/job/submit": {"job": {"environment": {"PATH": "/bin"}, "current_working_directory": "/"}},
@@ -46,19 +51,31 @@ BODIES = {
 }
 
 
+#: The slurmdb versions every kind of bad token is tried on: the newest of each family of tables
+#: (the others are the same code path); every other slurmdb endpoint is tried with a few.
+SLURMDB_EVERY_TOKEN = ("v0.0.38", "v0.0.45")
+
+
 def _endpoints() -> list[tuple[str, str]]:
     found = []
     for template, item in build_openapi()["paths"].items():
-        if not template.startswith("/slurm/"):
+        if not template.startswith(("/slurm/", "/slurmdb/")):
             continue
         path = template
         for name, value in PATH_VALUES.items():
             path = path.replace(name, value)
+        path = OTHER_PARAMETER.sub("name", path)
         found += [(method.upper(), path) for method in item if method in ("get", "post", "delete")]
     return sorted(found)
 
 
-ENDPOINTS = _endpoints()
+ALL_ENDPOINTS = _endpoints()
+ENDPOINTS = [
+    (method, path)
+    for method, path in ALL_ENDPOINTS
+    if path.startswith("/slurm/") or path.split("/")[2] in SLURMDB_EVERY_TOKEN
+]
+OTHER_SLURMDB_ENDPOINTS = sorted(set(ALL_ENDPOINTS) - set(ENDPOINTS))
 
 
 @pytest.fixture(scope="module")
@@ -166,10 +183,14 @@ def corpus(gateway: TokenGateway) -> dict[str, dict[str, str]]:
 
 
 def test_the_corpus_spans_every_endpoint_and_version() -> None:
-    versions = {path.split("/")[2] for _, path in ENDPOINTS}
-    assert versions == {"v0.0.36", "v0.0.37", "v0.0.38"}
+    versions = {path.split("/")[2] for _, path in ENDPOINTS if path.startswith("/slurm/")}
+    assert versions == set(VERSIONS)
+    assert {path.split("/")[1] for _, path in ENDPOINTS} == {"slurm", "slurmdb"}
     assert {method for method, _ in ENDPOINTS} == {"GET", "POST", "DELETE"}
     assert len(ENDPOINTS) >= 3 * 12
+    assert {path.split("/")[2] for _, path in OTHER_SLURMDB_ENDPOINTS} == set(VERSIONS) - set(
+        SLURMDB_EVERY_TOKEN
+    )
 
 
 @pytest.mark.parametrize(("method", "path"), ENDPOINTS, ids=[f"{m} {p}" for m, p in ENDPOINTS])
@@ -188,7 +209,21 @@ def test_every_bad_token_is_refused_with_401(
                     assert value.removeprefix("Bearer ") not in response.text  # never echoed
 
 
-@pytest.mark.parametrize("version", ["v0.0.36", "v0.0.37", "v0.0.38"])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    OTHER_SLURMDB_ENDPOINTS,
+    ids=[f"{m} {p}" for m, p in OTHER_SLURMDB_ENDPOINTS],
+)
+def test_every_other_slurmdb_endpoint_refuses_the_commonest_bad_tokens(
+    gateway: TokenGateway, corpus: dict[str, dict[str, str]], method: str, path: str
+) -> None:
+    for name in ("no token", "alg none", "expired"):
+        response = httpx.request(method, f"{gateway.base_url}{path}", headers=corpus[name])
+        assert response.status_code == 401, f"{name}: {response.status_code} {response.text}"
+        assert_error_envelope(response.json(), path.split("/")[2])
+
+
+@pytest.mark.parametrize("version", sorted(VERSIONS))
 def test_good_tokens_of_every_kind_pass_on_every_version(
     gateway: TokenGateway, version: str
 ) -> None:

@@ -51,16 +51,17 @@ UNSUPPORTED: dict[str, tuple[str, str]] = {
 }
 
 
-def slurmdb_version(request: Request, operation: str) -> ApiVersion:
-    """The version answering /slurmdb/{version}/ for ``operation``; 404 where it has none, 501
-    for what a version's daemon does and slurmgate does not."""
+def slurmdb_version(request: Request, operation: str) -> ApiVersion | NotSupported:
+    """The version answering /slurmdb/{version}/ for ``operation``; 404 where it has none, and
+    the 501 to answer (once the caller is known) for what a version's daemon does and
+    slurmgate does not."""
     version = SLURMDB.get(request.path_params["version"])
     if version is not None and operation in version.operations():
         return version
     since = UNSUPPORTED.get(operation)
     if version is not None and since is not None and version.spec.request_style != "sbatch":
         if version.name >= since[0]:
-            raise NotSupported(f"{since[1]} is not supported by slurmgate", source=operation)
+            return NotSupported(f"{since[1]} is not supported by slurmgate", source=operation)
     raise NotFound(
         f"Unable to find path {request.url.path}",
         source=f"{request.method} {request.url.path}",
@@ -71,7 +72,10 @@ async def begin_db(
     request: Request, operation: str
 ) -> tuple[ApiVersion, Principal, AccountingSource, ClusterInfo]:
     version = slurmdb_version(request, operation)
+    # As slurmrestd: a bad token is refused before anything is said of the operation.
     principal = await authenticated(request, operation)
+    if isinstance(version, NotSupported):
+        raise version
     return version, principal, request.app.state.accounting, request.app.state.backend.info
 
 
@@ -237,7 +241,7 @@ instance = _listing("db_instance", lambda a, p, r: a.instances(p, instances_quer
 
 def unsupported(operation: str) -> Read:
     async def endpoint(request: Request) -> Response:
-        slurmdb_version(request, operation)  # 404 or 501, as the version has it
+        await begin_db(request, operation)  # 404 or 501, as the version has it
         raise NotSupported(f"{operation} is not supported by slurmgate")  # pragma: no cover
 
     return endpoint
