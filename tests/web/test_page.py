@@ -285,9 +285,14 @@ def test_the_page_fits_a_phone_sized_screen(tab: Tab) -> None:
     tab.sign_in()
     page = tab.page
     expect(page.locator("tr", has_text="web-phone")).to_be_visible()
-    for route in ("#/queue", "#/submit", "#/nodes"):
+    # Each page once its content is there: the jobs, the #SBATCH table, the nodes.
+    for route, content in (
+        ("#/queue", "web-phone"),
+        ("#/submit", "--job-name"),
+        ("#/nodes", "node1"),
+    ):
         tab.open(route)
-        page.get_by_role("heading", level=1).wait_for()
+        page.locator("main tr", has_text=content).first.wait_for()
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, route
     tab.open("#/queue")
     # A row is a card whose cells say what they are.
