@@ -10,6 +10,7 @@ slurmgate's own endpoints (``/slurmgate/v1/events``) tell slurmgate from a plain
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from slurmgate.cli.client.errors import ClientError, ServerError, UsageError
@@ -53,6 +54,12 @@ def discover(transport: Transport, wanted: str | None = None) -> Server:
     paths = document.get("paths") if isinstance(document, dict) else None
     if not isinstance(paths, dict):
         raise ClientError(f"{transport.url} answered no OpenAPI document: is it slurmrestd?")
+    return choose(transport.url, paths, wanted)
+
+
+def choose(url: str, paths: Iterable[str], wanted: str | None = None) -> Server:
+    """What to speak to a server whose document lists ``paths``: ``wanted``, or the newest."""
+    paths = set(paths)
     offered: dict[str, set[str]] = {"slurm": set(), "slurmdb": set()}
     for path in paths:
         found = _VERSIONED.match(path)
@@ -71,13 +78,13 @@ def discover(transport: Transport, wanted: str | None = None) -> Server:
             "the server offers none of the API versions this client speaks "
             f"({_listed(offered['slurm'])}; known: {', '.join(KNOWN)})"
         )
-    same_family = [v for v in KNOWN if v in offered["slurmdb"] and legacy(v) == legacy(version)]
-    accounting = version if version in offered["slurmdb"] else None
-    if accounting is None:
-        accounting = next((v for v in KNOWN if v in offered["slurmdb"]), None)
-        accounting = same_family[0] if same_family else accounting
+    # Accounting in the same version, else the newest of the same family, else the newest.
+    accounting = next(
+        (v for v in (version, *KNOWN) if v in offered["slurmdb"] and legacy(v) == legacy(version)),
+        next((v for v in KNOWN if v in offered["slurmdb"]), None),
+    )
     return Server(
-        url=transport.url,
+        url=url,
         version=version,
         accounting=accounting,
         events=EVENTS in paths,
