@@ -44,6 +44,9 @@ def test_signing_in_keeps_the_token_in_the_tab_only(tab: Tab) -> None:
 
 def test_a_refused_token_is_said_beside_the_token_field(tab: Tab) -> None:
     tab.open()
+    # Signed out, the page offers nothing but signing in.
+    expect(tab.page.get_by_role("button", name="Sign out")).to_be_hidden()
+    expect(tab.page.get_by_role("navigation", name="Main")).to_be_hidden()
     tab.page.get_by_label("Token").fill("not.a.token")
     tab.page.get_by_role("button", name="Sign in").click()
     error = tab.page.locator("#token-error")

@@ -8,8 +8,11 @@ export function renderSignIn(main, { message, signedIn }) {
   const status = h("p", { class: "notice", role: "status" }, message || "");
   const button = h("button", { type: "submit" }, "Sign in");
   const form = h("form", { class: "panel", novalidate: true },
-    field("token", "Token", input,
-      "Print one on a login node with `slurmgate token` (or `scontrol token`) and paste it, with or without SLURM_JWT=. It is kept in this tab only, until you sign out or close it."),
+    field("token", "Token", input, [
+      "Print one on a login node with ", h("code", {}, "slurmgate token"), " (or ", h("code", {}, "scontrol token"),
+      ") and paste it, with or without ", h("code", {}, "SLURM_JWT="),
+      ". It is kept in this tab only, until you sign out or close it.",
+    ]),
     h("div", { class: "actions" }, button),
   );
   form.addEventListener("submit", async (event) => {
