@@ -183,15 +183,17 @@ def test_partitions_as_sinfo(client: Client, version: str, default: str) -> None
     assert partitions[default][2] == "infinite"
 
 
-def test_history_lists_ended_jobs(client: Client) -> None:
+@pytest.mark.parametrize("version", VERSIONS)
+def test_history_lists_ended_jobs(client: Client, version: str) -> None:
     job_id = client.submit("#!/bin/sh\nexit 2\n", "-J", "for-history")
     assert client.run("watch", str(job_id)).status == 2
-    result = client.run("history", "-j", str(job_id))
-    if "offers no accounting" in result.err:
-        pytest.skip("this slurmgate serves no /slurmdb/ yet")
+    result = client.run("history", "-j", str(job_id), "--api-version", version)
     assert result.status == 0, result
     row = next(line.split() for line in result.out.splitlines() if line.startswith(f"{job_id} "))
-    assert row[1:3] == ["for-history", "debug"] and row[5:7] == ["FAILED", "2:0"]
+    assert row[1:3] == ["for-history", "debug"] and row[4:7] == [current_user(), "FAILED", "2:0"]
+    # Another user's history holds none of these.
+    others = client.ok("history", "-u", "nosuchuser", "--api-version", version)
+    assert not any(line.startswith(f"{job_id} ") for line in others.splitlines())
 
 
 def test_errors_are_told_with_the_servers_envelope(client: Client) -> None:
