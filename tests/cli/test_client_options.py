@@ -159,6 +159,8 @@ def test_the_user_is_the_tokens_own_when_not_named() -> None:
     assert load_settings({"SLURM_JWT": token}).user == "alice"
     assert load_settings({"SLURM_JWT": token, "SLURM_USER_NAME": "bob"}).user == "bob"
     assert token_user("not-a-token") is None
+    # What `SLURM_JWT=$(scontrol token)` leaves in the variable still works.
+    assert load_settings({"SLURM_JWT": f"SLURM_JWT={token}\n"}).token == token
 
 
 class Terminal(io.StringIO):

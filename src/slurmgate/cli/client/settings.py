@@ -79,6 +79,9 @@ def load_settings(
     if not isinstance(timeout, int | float) or timeout <= 0:
         raise UsageError(f"timeout must be a positive number of seconds, not {timeout!r}")
     token_given = _string(values.get("token"))
+    if token_given is not None:
+        # `SLURM_JWT=$(scontrol token)` keeps the name in the value: the token is after it.
+        token_given = token_given.strip().removeprefix("SLURM_JWT=") or None
     cert, key = _path(values.get("cert")), _path(values.get("key"))
     if key is not None and cert is None:
         raise UsageError("a client key needs its certificate: set cert too")
