@@ -20,6 +20,9 @@ _LONG = {short: long for long, short in SHORT.items()}
 _JOB_ID = re.compile(r"\d+(_\d+)?(\+\d+)?")
 
 
+JOB_HELP = "a job id: 12, an array's task 12_3, a heterogeneous job's part 12+1"
+
+
 def job_id(value: str) -> str:
     if not _JOB_ID.fullmatch(value):
         raise argparse.ArgumentTypeError(f"invalid job id: {value!r}")
@@ -48,7 +51,7 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
         "show", parents=[common], help="a job's details, as scontrol show job",
         description="Show a job's details (every task of an array).",
     )  # fmt: skip
-    show.add_argument("job", type=job_id, metavar="JOB")
+    show.add_argument("job", type=job_id, metavar="JOB", help=JOB_HELP)
     show.add_argument("--json", action="store_true", help="the job's records as JSON")
 
     for name, what in (
@@ -56,8 +59,10 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
         ("hold", "hold pending jobs, as scontrol hold"),
         ("release", "release held jobs, as scontrol release"),
     ):
-        parser = commands.add_parser(name, parents=[common], help=what, description=what + ".")
-        parser.add_argument("jobs", type=job_id, nargs="+", metavar="JOB")
+        parser = commands.add_parser(
+            name, parents=[common], help=what, description=what.capitalize() + "."
+        )
+        parser.add_argument("jobs", type=job_id, nargs="+", metavar="JOB", help=JOB_HELP)
         if name == "cancel":
             parser.add_argument(
                 "-s", "--signal", metavar="SIGNAL", help="send SIGNAL instead of cancelling"

@@ -14,7 +14,7 @@ from typing import Any, BinaryIO
 
 from slurmgate.cli.client.discovery import OUTPUT
 from slurmgate.cli.client.errors import ClientError, ServerError
-from slurmgate.cli.client.job_commands import fetch_job, job_id
+from slurmgate.cli.client.job_commands import JOB_HELP, fetch_job, job_id
 from slurmgate.cli.client.records import Record, number, text
 from slurmgate.cli.client.session import Session
 
@@ -29,7 +29,7 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         "with -f, follow it until the job ends. Needs slurmgate: a plain slurmrestd serves "
         "no job output.",
     )  # fmt: skip
-    parser.add_argument("job", type=job_id, metavar="JOB")
+    parser.add_argument("job", type=job_id, metavar="JOB", help=JOB_HELP)
     parser.add_argument("-f", "--follow", action="store_true", help="follow until the job ends")
     parser.add_argument("--stderr", action="store_true", help="standard error, not output")
 

@@ -65,47 +65,52 @@ def _positive(value: str) -> int:
     return int(value)
 
 
-#: (flags, field, how the value is read, help); a reader of None: a flag without a value.
-OPTIONS: tuple[tuple[tuple[str, ...], str, Callable[[str], Any] | None, str], ...] = (
-    (("-J", "--job-name"), "name", str, "the job's name"),
-    (("-p", "--partition"), "partition", str, "partition to run in"),
-    (("-A", "--account"), "account", str, "account to charge"),
-    (("-q", "--qos"), "qos", str, "quality of service"),
-    (("-n", "--ntasks"), "tasks", _checked(_positive, "task count"), "number of tasks"),
-    (("-c", "--cpus-per-task"), "cpus_per_task", _checked(_positive, "CPU count"),
+#: (flags, field, metavar, how the value is read, help); a reader of None: a flag alone.
+OPTIONS: tuple[tuple[tuple[str, ...], str, str, Callable[[str], Any] | None, str], ...] = (
+    (("-J", "--job-name"), "name", "NAME", str, "the job's name"),
+    (("-p", "--partition"), "partition", "PARTITION", str, "partition to run in"),
+    (("-A", "--account"), "account", "ACCOUNT", str, "account to charge"),
+    (("-q", "--qos"), "qos", "QOS", str, "quality of service"),
+    (("-n", "--ntasks"), "tasks", "N", _checked(_positive, "task count"), "number of tasks"),
+    (("-c", "--cpus-per-task"), "cpus_per_task", "N", _checked(_positive, "CPU count"),
      "CPUs for each task"),
-    (("-N", "--nodes"), "nodes", str, "number of nodes, N or MIN-MAX"),
-    (("--mem",), "memory_per_node", _checked(megabytes, "memory size"),
+    (("-N", "--nodes"), "nodes", "N[-M]", str, "number of nodes, N or MIN-MAX"),
+    (("--mem",), "memory_per_node", "SIZE", _checked(megabytes, "memory size"),
      "memory per node (MiB, or with K/M/G/T)"),
-    (("--mem-per-cpu",), "memory_per_cpu", _checked(megabytes, "memory size"),
+    (("--mem-per-cpu",), "memory_per_cpu", "SIZE", _checked(megabytes, "memory size"),
      "memory per CPU (MiB, or with K/M/G/T)"),
-    (("-t", "--time"), "time_limit", _checked(minutes, "time limit"),
+    (("-t", "--time"), "time_limit", "TIME", _checked(minutes, "time limit"),
      "time limit: MINUTES, [H:]M:S, D-H[:M[:S]] or UNLIMITED"),
-    (("-a", "--array"), "array", str, "array of tasks, e.g. 1-10%%2"),
-    (("-d", "--dependency"), "dependency", str, "e.g. afterok:12"),
-    (("-o", "--output"), "standard_output", str, "file for standard output"),
-    (("-e", "--error"), "standard_error", str, "file for standard error"),
-    (("-i", "--input"), "standard_input", str, "file for standard input"),
-    (("-D", "--chdir"), "current_working_directory", str,
+    (("-a", "--array"), "array", "INDEXES", str, "array of tasks, e.g. 1-10%%2"),
+    (("-d", "--dependency"), "dependency", "TYPE:JOB", str, "e.g. afterok:12"),
+    (("-o", "--output"), "standard_output", "FILE", str, "file for standard output"),
+    (("-e", "--error"), "standard_error", "FILE", str, "file for standard error"),
+    (("-i", "--input"), "standard_input", "FILE", str, "file for standard input"),
+    (("-D", "--chdir"), "current_working_directory", "DIR", str,
      "working directory on the cluster (default: the current one, as sbatch)"),
-    (("-C", "--constraint"), "constraints", str, "node features required"),
-    (("--comment",), "comment", str, "a comment"),
-    (("--export",), "export", str,
+    (("-C", "--constraint"), "constraints", "FEATURES", str, "node features required"),
+    (("--comment",), "comment", "TEXT", str, "a comment"),
+    (("--export",), "export", "VARS", str,
      "environment passed: ALL (default, less SLURM_JWT), NONE, or [ALL,]VAR[=VALUE],..."),
-    (("-H", "--hold"), "hold", None, "submit the job held"),
+    (("-H", "--hold"), "hold", "", None, "submit the job held"),
 )  # fmt: skip
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
     """sbatch's options, each left out of the namespace unless given (so that two can merge)."""
-    for flags, dest, reader, help_text in OPTIONS:
+    for flags, dest, metavar, reader, help_text in OPTIONS:
         if reader is None:
             parser.add_argument(
                 *flags, dest=dest, action="store_true", default=argparse.SUPPRESS, help=help_text
             )
         else:
             parser.add_argument(
-                *flags, dest=dest, type=reader, default=argparse.SUPPRESS, help=help_text
+                *flags,
+                dest=dest,
+                metavar=metavar,
+                type=reader,
+                default=argparse.SUPPRESS,
+                help=help_text,
             )
 
 

@@ -68,7 +68,7 @@ def job_fields(
     return fields
 
 
-_FIELDS = {field for _, field, _, _ in sbatch.OPTIONS}
+_FIELDS = {field for _, field, _, _, _ in sbatch.OPTIONS}
 
 
 def body(fields: Mapping[str, Any], script: str, *, legacy: bool) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 from slurmgate.cli.client import formats, records
 from slurmgate.cli.client.discovery import EVENTS
 from slurmgate.cli.client.errors import ServerError
-from slurmgate.cli.client.job_commands import fetch_job, job_id
+from slurmgate.cli.client.job_commands import JOB_HELP, fetch_job, job_id
 from slurmgate.cli.client.records import Job
 from slurmgate.cli.client.session import Session
 from slurmgate.cli.client.sse import EventReader, Frame
@@ -32,7 +32,7 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         description="Show a job's state as it changes until it ends, then exit with the "
         "job's exit code (128+N if signal N ended it, 1 if it ended otherwise without one).",
     )  # fmt: skip
-    parser.add_argument("job", type=job_id, metavar="JOB")
+    parser.add_argument("job", type=job_id, metavar="JOB", help=JOB_HELP)
     parser.add_argument(
         "--poll", action="store_true", help="read the job repeatedly even where events exist"
     )
