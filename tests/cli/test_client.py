@@ -55,7 +55,7 @@ SCRIPT = """#!/bin/sh
 #SBATCH --partition=gpu --mem 100
 #SBATCH -t 1:30:00   # a comment after the option
 echo started
-#SBATCH -J never-read: sbatch stops at the first command
+#SBATCH -p short    never read: sbatch stops at the first command
 sleep 60
 """
 
