@@ -40,7 +40,7 @@ from slurmgate.mirror.tables import Stamps, Table
 #: records): other requests are served between two slices.
 SLICE = 200
 #: Kept pieces looked up per turn of the loop, likewise.
-LOOKUPS_PER_TURN = 20_000
+LOOKUPS_PER_TURN = 5_000
 #: Below this many records an answer is assembled on the event loop, not in a thread.
 INLINE_BELOW = 500
 #: About one record in this many ends a segment (a job is about 2 KB in JSON).
@@ -90,8 +90,7 @@ class PieceStore:
         if table.generation <= self.generation:
             return
         self.generation = table.generation
-        stamps = table.stamps or {}
-        for key in [key for key in self.pieces if key not in stamps]:
+        for key in self.pieces.keys() - (table.stamps or {}).keys():
             del self.pieces[key]
         self.compressed.rotate()
 

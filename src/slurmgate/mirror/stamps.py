@@ -15,10 +15,10 @@ rendering (pieces.py) is reused for as long as its stamp stays the same.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
-from slurmgate.domain import Job, Node
 from slurmgate.mirror.tables import Stamps, Table
 
 
@@ -26,26 +26,19 @@ from slurmgate.mirror.tables import Stamps, Table
 class Keyed:
     """How the records of a resource are told apart, and how a live one tells its changes."""
 
-    key: Callable[[Any], Hashable]
-    #: Live records: whether the record was marked changed at or after a Unix time. None:
-    #: such records tell nothing, and every one is taken as changed.
-    marked_since: Callable[[Any, int], bool] | None = None
+    #: The attribute that names a record (a job's id, a node's name).
+    key_field: str
+    #: Live records: the attribute holding when the backend last marked a change of the
+    #: record (Unix time). None: such records tell nothing, and every one is taken as changed.
+    marked_field: str | None = None
+    key: Callable[[Any], Hashable] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", attrgetter(self.key_field))
 
 
-def _job_id(job: Job) -> int:
-    return job.job_id
-
-
-def _job_marked(job: Job, since: int) -> bool:
-    return job.last_update >= since
-
-
-def _node_name(node: Node) -> str:
-    return node.name
-
-
-JOBS = Keyed(_job_id, _job_marked)
-NODES = Keyed(_node_name)
+JOBS = Keyed("job_id", "last_update")
+NODES = Keyed("name")
 #: By resource name (the collector's ``Resource`` values).
 KEYED_BY = {"jobs": JOBS, "nodes": NODES}
 
@@ -86,13 +79,12 @@ def live(
     whole: bool,
 ) -> Stamps:
     """The stamps of ``items`` (live records) after a load; ``whole``: a whole load."""
-    marked = keyed.marked_since
-    if previous is None or previous.stamps is None or whole or marked is None:
-        return {keyed.key(record): generation for record in items}
+    if previous is None or previous.stamps is None or whole or keyed.marked_field is None:
+        return dict.fromkeys(map(keyed.key, items), generation)
     old, since = previous.stamps, previous.last_update
-    stamps: dict[Hashable, int] = {}
-    for record in items:
-        key = keyed.key(record)
-        stamp = old.get(key)
-        stamps[key] = generation if stamp is None or marked(record, since) else stamp
+    keys = list(map(keyed.key, items))
+    stamps = {key: old.get(key, generation) for key in keys}
+    for key, marked in zip(keys, map(attrgetter(keyed.marked_field), items), strict=True):
+        if marked >= since:
+            stamps[key] = generation
     return stamps
