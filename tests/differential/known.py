@@ -228,6 +228,19 @@ KNOWN: tuple[Known, ...] = (
     ),
     # -- model gaps ------------------------------------------------------------------------
     Known(
+        INTENTIONAL,
+        "dbv0.0.36-38 config without wckeys",
+        "22.05's GET config adds slurmdbd's 'Nothing found' (9003) to the errors of an answer "
+        "when a list (wckeys) is empty; slurmgate answers an empty list as no error",
+        lambda d: (
+            d.pattern == "$.errors[]"
+            and d.gateway is MISSING
+            and isinstance(d.daemon, dict)
+            and d.daemon.get("error_number") == 9003
+        ),
+        versions="dbv0.0.3[678]",
+    ),
+    Known(
         MODEL_GAP,
         "dbv0.0.36-38 select plugin",
         "the accounting model holds no cluster's select plugin (slurmdbd's plugin_id_select)",

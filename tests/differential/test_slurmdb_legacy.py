@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.differential.conftest import Connect
 from tests.differential.pair import OURS, VERSIONS, Answer, CancelAtEnd, Daemons, differences
 from tests.differential.pair import legacy as is_legacy
 from tests.support.lab import Lab
@@ -149,3 +150,39 @@ def test_an_unknown_job_filter_is_refused(alice: Daemons, version: str) -> None:
     assert [e["description"] for e in restd.body["errors"]] == ["Unknown Query field"]
     assert [e["description"] for e in gate.body["errors"]] == ["Unknown Query field"]
     assert [e["error_number"] for e in gate.body["errors"]] == [9000]
+
+
+@pytest.mark.parametrize("version", LEGACY)
+def test_config_as_an_administrator(connect: Connect, version: str) -> None:
+    """Every list at once (a user who is no administrator may not read wckeys: both refuse)."""
+    root = connect("root")
+    path = f"/slurmdb/{version}/config"
+    restd, gate = _both(root, "GET", path)
+    assert restd.status == 200, f"slurmrestd: {restd}"
+    assert gate.status == 200, root.explain(gate)
+    _assert_alike(version, "config", path, restd, gate)
+
+
+@pytest.mark.parametrize("version", LEGACY)
+def test_diag(alice: Daemons, connect: Connect, version: str) -> None:
+    """slurmdbd's statistics, to an administrator: the same rollups, calls and users (each
+    read is itself a call); a user who is none is refused by both (slurmrestd: 500).
+
+    dbv0.0.36 answers them with 500 and no error (its plugin takes the count of users listed
+    for a failure, which dbv0.0.37 fixed); slurmgate with 200."""
+    path = f"/slurmdb/{version}/diag"
+    restd, gate = _both(connect("root"), "GET", path)
+    assert restd.status == (500 if version == "v0.0.36" else 200), f"slurmrestd: {restd}"
+    assert gate.status == 200, f"slurmgate: {gate}"
+    found = differences(
+        _plugin(version),
+        restd.body,
+        gate.body,
+        _schema(version, "diag"),
+        volatile=("$.statistics.*",),
+    )
+    assert not found, "\n".join(str(d) for d in found)
+    restd, gate = _both(alice, "GET", path)
+    assert gate.status == 403, alice.explain(gate)
+    assert [e["error_number"] for e in restd.body["errors"]] == [2002]
+    assert [e["error_number"] for e in gate.body["errors"]] == [2002]

@@ -173,6 +173,9 @@ async def ping(request: Request) -> Response:
 async def config(request: Request) -> Response:
     """Every list at once, as sacctmgr dump would need it."""
     version, principal, accounting, info = await begin_db(request, "db_config")
+    if legacy.is_legacy(version.name):  # 22.05's plugins: each list as its own listing
+        found = await legacy.config_lists(version.name, accounting, principal)
+        return await rendered(request, version, "db_config", info, extra=found)
     with_instances = "instances" in version.spec.records[version.spec.responses["db_config"]].names
     lists: dict[str, Any] = {
         "clusters": await accounting.clusters(principal, ClusterQuery()),

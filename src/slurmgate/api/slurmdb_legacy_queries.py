@@ -16,7 +16,7 @@ from starlette.requests import Request
 
 from slurmgate.api import slurmdb_queries as modern
 from slurmgate.backends.base import AccountingSource
-from slurmgate.domain import InvalidRequest, Principal
+from slurmgate.domain import InvalidRequest, NotSupported, Principal
 from slurmgate.domain import slurm_errno as errno
 from slurmgate.domain.accounting import AccountingQuery
 from slurmgate.domain.associations import (
@@ -241,3 +241,29 @@ async def listed(
     if operation == "db_tres":
         return await accounting.tres(principal)
     raise KeyError(operation)
+
+
+async def config_lists(
+    version: str, accounting: AccountingSource, principal: Principal
+) -> dict[str, Any]:
+    """GET config: every list as its own listing prints it (wckeys empty where the backend
+    tracks none)."""
+    none = QueryParams()
+    associations = await accounting.associations(
+        principal, associations_query(none, version, listing=True)
+    )
+    if version < "dbv0.0.38":
+        associations = await _with_qos_ids(associations, accounting, principal)
+    try:
+        wckeys = await accounting.wckeys(principal, wckeys_query())
+    except NotSupported:
+        wckeys = []
+    return {
+        "clusters": await accounting.clusters(principal, clusters_query()),
+        "tres": await accounting.tres(principal),
+        "accounts": await accounting.accounts(principal, accounts_query(none, version)),
+        "users": await accounting.users(principal, users_query(none, version)),
+        "qos": await accounting.qos(principal, qos_query(none, version)),
+        "wckeys": wckeys,
+        "associations": associations,
+    }
