@@ -229,9 +229,10 @@ KNOWN: tuple[Known, ...] = (
     # -- model gaps ------------------------------------------------------------------------
     Known(
         INTENTIONAL,
-        "dbv0.0.36-38 config without wckeys",
-        "22.05's GET config adds slurmdbd's 'Nothing found' (9003) to the errors of an answer "
-        "when a list (wckeys) is empty; slurmgate answers an empty list as no error",
+        "dbv0.0.36-38 nothing found",
+        "22.05's slurmdb plugins add slurmdbd's 'Nothing found' (9003) to the errors of an "
+        "answer when a list is empty (no wckeys, no job matching; the listing answers 500 "
+        "for wckeys); slurmgate answers an empty list with 200 and no error",
         lambda d: (
             d.pattern == "$.errors[]"
             and d.gateway is MISSING
