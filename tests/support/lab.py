@@ -7,6 +7,7 @@ must run, so a missing cluster fails them instead. Run inside the root of anothe
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -126,11 +127,25 @@ def owned_directory(prefix: str, user: str) -> Path:
 MIRROR_MAX_AGE = 5.0
 
 
+_binding_cache: Path | None = None
+
+
+def binding_cache(lab: Lab) -> Path:
+    """One directory for the compiled binding of every lab gateway the test run starts: the
+    first builds it, the others load it (a build takes seconds, many on a busy machine).
+    Removed when the run ends."""
+    global _binding_cache
+    if _binding_cache is None:
+        _binding_cache = owned_directory("slurmgate-binding-", lab.gateway_user)
+        atexit.register(shutil.rmtree, _binding_cache, ignore_errors=True)
+    return _binding_cache
+
+
 def gateway_config(lab: Lab) -> str:
     """slurmgate's configuration for the lab cluster: backend "slurm", the cluster's key copy."""
     return (
         f'backend = "slurm"\n[auth]\njwt_key = "{lab.gateway_key}"\n'
-        f'[slurm]\nconf = "{lab.slurm_conf}"\n'
+        f'[slurm]\nconf = "{lab.slurm_conf}"\nbinding_cache = "{binding_cache(lab)}"\n'
         # Tests change PrivateData and operators: seen within seconds rather than a minute.
         f"[mirror]\naccess_interval = 2\nmax_age = {MIRROR_MAX_AGE}\n"
     )
