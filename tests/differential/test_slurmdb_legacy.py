@@ -220,3 +220,30 @@ def test_jobs_chosen_by_name(
         assert restd.status == gate.status == 200, (restd, alice.explain(gate))
         assert bool(gate.body["jobs"]) == (name == named)
         _assert_alike(version, "jobs", path, restd, gate)
+
+
+@pytest.mark.parametrize("version", LEGACY)
+def test_an_account_added_and_removed_through_slurmgate(connect: Connect, version: str) -> None:
+    """What slurmgate adds, slurmrestd reads as it reads its own; what it removes is gone
+    (slurmdbd forgets an account that never had an association or a job, and flags others
+    deleted, which dbv0.0.36/37 list)."""
+    root = connect("root")
+    name = f"sgdb{version[-2:]}{int(time.time()) % 1_000_000}"
+    body = {"accounts": [{"name": name, "description": "slurmgate test", "organization": "sg"}]}
+    added = root.gate("POST", f"/slurmdb/{version}/accounts", json=body)
+    assert added.status == 200 and added.body["errors"] == [], root.explain(added)
+    path = f"/slurmdb/{version}/account/{name}"
+    for _ in range(100):  # slurmgate shares accounting answers for a few seconds
+        restd, gate = _both(root, "GET", path)
+        if gate.status == 200:
+            break
+        time.sleep(0.1)
+    assert restd.status == gate.status == 200, (restd, root.explain(gate))
+    assert [a["description"] for a in gate.body["accounts"]] == ["slurmgate test"]
+    _assert_alike(version, "account/{account_name}", path, restd, gate)
+    removed = root.gate("DELETE", path)
+    assert removed.status == 200, root.explain(removed)
+    assert removed.body["errors"] == [], root.explain(removed)
+    listed = root.restd("GET", f"/slurmdb/{version}/accounts")
+    flags = [a["flags"] for a in listed.body["accounts"] if a["name"] == name]
+    assert all(f == ["DELETED"] for f in flags), listed
