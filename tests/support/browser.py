@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -32,12 +33,20 @@ def missing() -> str | None:
 
 @contextmanager
 def chromium() -> Iterator[Browser]:
-    """A headless Chromium, closed afterwards."""
+    """A headless Chromium, closed afterwards, with a home of its own (Chromium writes its
+    settings and crash reports under $HOME/.config, never to be the user's)."""
     from playwright.sync_api import sync_playwright
 
     executable = CHROMIUM if os.access(CHROMIUM, os.X_OK) else shutil.which("chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True)
+    with (
+        tempfile.TemporaryDirectory(prefix="slurmgate-chromium-home-") as home,
+        sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            headless=True,
+            env={**os.environ, "HOME": home, "XDG_CONFIG_HOME": f"{home}/.config"},
+        )
         try:
             yield browser
         finally:
