@@ -86,6 +86,8 @@ def _finished(
     state: str,
     version: str,
     name: str = "sg-dbjob",
+    *,
+    cancel: bool = False,
 ) -> tuple[str, Answer, Answer]:
     """A job run to its end, and its record as both daemons print it once slurmdbd has it."""
     job_id = alice.submit(
@@ -101,6 +103,9 @@ def _finished(
     )
     cancel_at_end(alice, job_id)
     alice.wait_for([job_id], {state})
+    if cancel:  # once it runs, through slurmrestd
+        alice.cancel(job_id)
+        alice.wait_for([job_id], {"CANCELLED"})
     path = f"/slurmdb/{version}/job/{job_id}"
     for _ in range(100):  # slurmdbd completes the record a moment after slurmctld ends it
         restd = alice.restd("GET", path)
@@ -247,3 +252,17 @@ def test_an_account_added_and_removed_through_slurmgate(connect: Connect, versio
     listed = root.restd("GET", f"/slurmdb/{version}/accounts")
     flags = [a["flags"] for a in listed.body["accounts"] if a["name"] == name]
     assert all(f == ["DELETED"] for f in flags), listed
+
+
+@pytest.mark.parametrize("version", LEGACY)
+def test_a_cancelled_job(
+    alice: Daemons, workdir: Path, cancel_at_end: CancelAtEnd, version: str
+) -> None:
+    """A job cancelled while it ran: its signal and who asked for it, alike in both."""
+    path, restd, gate = _finished(
+        alice, workdir, cancel_at_end, "sleep 300", "RUNNING", version, cancel=True
+    )
+    [theirs], [ours] = restd.body["jobs"], gate.body["jobs"]
+    assert ours["state"]["current"] == theirs["state"]["current"] == "CANCELLED"
+    assert ours["kill_request_user"] == theirs["kill_request_user"]
+    _assert_alike(version, "job/{job_id}", path, restd, gate)
