@@ -67,15 +67,19 @@ def test_slurmdb_read(alice: Daemons, version: str, template: str) -> None:
 
 
 @pytest.mark.parametrize("version", LEGACY)
-def test_a_named_account_and_user(alice: Daemons, lab: Lab, version: str) -> None:
-    for template, name in (
-        ("account/{account_name}", lab.account),
-        ("user/{user_name}", alice.user),
+def test_a_named_record(alice: Daemons, lab: Lab, version: str) -> None:
+    """An account, a user, a QOS, a cluster and an association, each named."""
+    for template, path in (
+        ("account/{account_name}", f"account/{lab.account}"),
+        ("user/{user_name}", f"user/{alice.user}"),
+        ("qos/{qos_name}", "qos/normal"),
+        ("cluster/{cluster_name}", f"cluster/{lab.cluster}"),
+        ("association", f"association?account={lab.account}&user={alice.user}"),
     ):
-        path = f"/slurmdb/{version}/{template.split('/')[0]}/{name}"
-        restd, gate = _both(alice, "GET", path)
+        full = f"/slurmdb/{version}/{path}"
+        restd, gate = _both(alice, "GET", full)
         assert restd.status == gate.status == 200, (restd, alice.explain(gate))
-        _assert_alike(version, template, path, restd, gate)
+        _assert_alike(version, template, full, restd, gate)
 
 
 def _finished(
