@@ -1,9 +1,11 @@
-"""The query strings of dbv0.0.36-dbv0.0.38 reads, as slurmrestd 22.05's slurmdb plugins read
-them, into the accounting model's queries.
+"""What dbv0.0.36-dbv0.0.38 (slurmrestd 22.05's slurmdb plugins) read: their query strings
+into the accounting model's queries, the lists their bodies carry, and the records each read
+fetches (``listed``, ``config_lists``).
 
 Those plugins list accounts and users with their associations and coordinators always, and
-deleted ones too in dbv0.0.36/37 (dbv0.0.38 only with ``with_deleted``); they refuse a job
-filter they do not know. Values read as the later versions' (``slurmdb_queries``).
+deleted ones too in dbv0.0.36/37 (dbv0.0.38 only with ``with_deleted``); dbv0.0.36/37 name an
+association's QOS by id; they refuse a job filter they do not know. Values read as the later
+versions' (``slurmdb_queries``).
 """
 
 from __future__ import annotations
