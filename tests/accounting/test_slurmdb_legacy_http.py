@@ -131,6 +131,11 @@ async def test_job_filters_choose_records_and_unknown_ones_are_refused(gateway: 
     assert [j["job_id"] for j in found["jobs"]] == [job_id]
     none = await gateway.answer("GET", "/slurmdb/v0.0.37/jobs?job_name=other", status=200)
     assert none["jobs"] == []
+    # users and accounts, as /slurm/ jobs filters name them, are taken too.
+    mine = await gateway.answer("GET", f"/slurmdb/v0.0.36/jobs?users=root&accounts=root&{window}")
+    assert [j["job_id"] for j in mine["jobs"]] == [job_id]
+    others = await gateway.answer("GET", f"/slurmdb/v0.0.36/jobs?users=nobody&{window}")
+    assert others["jobs"] == []
     refused = await gateway.answer("GET", "/slurmdb/v0.0.37/jobs?bogus=1", status=400)
     assert refused["errors"][0]["description"] == "Unknown Query field"
     assert refused["errors"][0]["source"] == "bogus" and refused["jobs"] == []

@@ -33,10 +33,11 @@ from slurmgate.domain.associations import (
 from slurmgate.domain.dbd import ClusterQuery
 
 #: GET jobs' filters (jobs.c of the plugins); "group" is the documents' name of "groups", and
-#: "users" slurmgate's own addition (the later versions' name).
+#: "users" and "accounts" slurmgate's own additions (the names /slurm/ jobs filters take).
 JOB_FILTERS = frozenset(
     {
         "account",
+        "accounts",
         "association",
         "cluster",
         "constraints",
@@ -98,6 +99,10 @@ def query_parameters(operation: str, version: str) -> list[dict[str, Any]]:
     ]
 
 
+#: Other names of the filters, as the later versions' reading knows them.
+_JOB_ALIASES = {"group": "groups", "accounts": "account"}
+
+
 def _unknown(name: str) -> InvalidRequest:
     return InvalidRequest(
         "Unknown Query field",
@@ -118,11 +123,9 @@ def jobs_query(params: QueryParams) -> AccountingQuery:
     _only(params, JOB_FILTERS)
     if not params:
         return AccountingQuery(start_time=0, window_is_submit_time=True)
-    if "group" in params and "groups" not in params:
-        params = QueryParams(
-            [("groups" if k == "group" else k, v) for k, v in params.multi_items()]
-        )
-    return modern.jobs_query(params)
+    return modern.jobs_query(
+        QueryParams([(_JOB_ALIASES.get(k, k), v) for k, v in params.multi_items()])
+    )
 
 
 def _with_deleted(params: QueryParams, version: str) -> bool:
