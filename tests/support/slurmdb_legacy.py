@@ -135,3 +135,31 @@ def assert_answer_valid(name: str, method: str, path: str, body: Any) -> None:
     )
     jsonschema.Draft4Validator(json_schema(schema)).validate(body)
     jsonschema.Draft4Validator(json_schema(ours_schema)).validate(body)
+
+
+#: dbv0.0.38's official document, its paths relative to its server (/slurmdb/v0.0.38/).
+OFFICIAL_DBV0038 = "slurmdbd-dbv0.0.38-openapi.json"
+
+
+def official_differences() -> list[Difference]:
+    """Every place where slurmgate's document of dbv0.0.38 differs from its official one."""
+    theirs_doc, ours_doc = document(OFFICIAL_DBV0038), generated()
+    server = theirs_doc["servers"][0]["url"].rstrip("/")
+    theirs = {
+        (f"{server}{path}".rstrip("/"), method): item[method]
+        for path, item in theirs_doc["paths"].items()
+        if not path.startswith("/openapi")
+        for method in ("get", "post", "delete")
+        if method in item
+    }
+    mine = slurmdb_operations(ours_doc, "dbv0.0.38")
+    found: list[Difference] = []
+    for key in sorted(theirs.keys() & mine.keys()):
+        path, method = key
+        for which in ("request", "response"):
+            found += differences(
+                body_schema(theirs[key], theirs_doc, which),
+                body_schema(mine[key], ours_doc, which),
+                f"{method.upper()} {path} {which} $",
+            )
+    return found
