@@ -4,7 +4,8 @@ A record's stamp is the generation of the table in which the mirror last saw it 
 rendering (pieces.py) is reused for as long as its stamp stays the same.
 
 - **Records of their own** (a real cluster's, loaded anew each time) are compared with the
-  previous table's record of the same key: equal, the record keeps its stamp.
+  previous table's record of the same key, but for the fields no version prints: equal, the
+  record keeps its stamp.
 - **Live records** (the embedded cluster's, changed in place) cannot be compared with what
   they were. A record is taken as changed when the backend marked a change of it at or after
   the time of the previous load (backends report changes made in that second too, as
@@ -15,8 +16,8 @@ rendering (pieces.py) is reused for as long as its stamp stays the same.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass, field
-from operator import attrgetter
+from dataclasses import dataclass, field, fields
+from operator import attrgetter, eq
 from typing import Any
 
 from slurmgate.mirror.tables import Stamps, Table
@@ -31,13 +32,34 @@ class Keyed:
     #: Live records: the attribute holding when the backend last marked a change of the
     #: record (Unix time). None: such records tell nothing, and every one is taken as changed.
     marked_field: str | None = None
+    #: Fields no version prints, left out of comparisons (a real cluster's job carries the
+    #: time of the load that read it: every job would differ from the previous load's).
+    unprinted: frozenset[str] = frozenset()
     key: Callable[[Any], Hashable] = field(init=False)
+    same: Callable[[Any, Any], bool] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "key", attrgetter(self.key_field))
+        object.__setattr__(self, "same", _SameBut(self.unprinted) if self.unprinted else eq)
 
 
-JOBS = Keyed("job_id", "last_update")
+class _SameBut:
+    """Whether two dataclass records are equal but for the fields named."""
+
+    def __init__(self, left_out: frozenset[str]) -> None:
+        self._left_out = left_out
+        self._printed: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+
+    def __call__(self, a: Any, b: Any) -> bool:
+        kind = type(a)
+        printed = self._printed.get(kind)
+        if printed is None:
+            names = [f.name for f in fields(kind) if f.name not in self._left_out]
+            printed = self._printed[kind] = attrgetter(*names)
+        return type(b) is kind and printed(a) == printed(b)
+
+
+JOBS = Keyed("job_id", "last_update", frozenset({"last_update"}))
 NODES = Keyed("name")
 #: By resource name (the collector's ``Resource`` values).
 KEYED_BY = {"jobs": JOBS, "nodes": NODES}
@@ -52,22 +74,22 @@ def compared(
     Costs a comparison per record: run it off the event loop for big tables."""
     if previous is None or previous.stamps is None:
         return {keyed.key(record): generation for record in items}
-    old = previous.stamps
+    old, equal = previous.stamps, keyed.same
     before = {keyed.key(record): record for record in previous.items}
-    same = len(items) == len(previous.items)
+    unchanged = len(items) == len(previous.items)
     earlier = iter(previous.items)
     stamps: dict[Hashable, int] = {}
     for record in items:
         key = keyed.key(record)
         found = before.get(key)
-        if found is not None and (found is record or found == record):
+        if found is not None and (found is record or equal(found, record)):
             stamps[key] = old[key]
-            if same and next(earlier, None) is not found:
-                same = False  # the same records, in another order
+            if unchanged and next(earlier, None) is not found:
+                unchanged = False  # the same records, in another order
         else:
             stamps[key] = generation
-            same = False
-    return None if same else stamps
+            unchanged = False
+    return None if unchanged else stamps
 
 
 def live(
