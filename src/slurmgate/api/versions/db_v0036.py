@@ -21,6 +21,8 @@ DB_LEGACY = {**views_common.VIEWS, **views_db_legacy.VIEWS}
 
 def insert_after(base: Record, name: str, fields: str, **inline: Record) -> Record:
     """``base`` with ``fields`` added after its field ``name`` (where the plugin prints them)."""
+    if name not in base.names:
+        raise KeyError(f"cannot insert after {name!r}: not a field of the record")
     added = parse_fields(fields, inline)
     ordered = []
     for item in base.fields:
