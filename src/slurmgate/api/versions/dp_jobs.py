@@ -183,7 +183,8 @@ RECORDS_44: dict[str, Record] = {
     ),
 }
 
-# -- v0.0.45: container type, memory update settings, select type by name; power gone --------
+# -- v0.0.45: container type, memory update settings, select type by name; power gone; shared
+# deprecated: the daemon prints it empty whatever the job (exclusive, oversubscribe, user) -----
 
 RECORDS_45: dict[str, Record] = {
     **RECORDS_44,
@@ -194,7 +195,8 @@ RECORDS_45: dict[str, Record] = {
         "status:[[@job_array_response_msg_entry]]=~requeue_groups", required=("status",)
     ),
     "job_info": RECORDS_44["job_info"].evolve(
-        "container_type:s=- memory_update_delay:i32=0 memory_update_margin:i32=0", drop="power"
+        "container_type:s=- memory_update_delay:i32=0 memory_update_margin:i32=0 shared:[s]=[]",
+        drop="power",
     ),
     "job_res": RECORDS_44["job_res"].evolve("select_type:[s]=~select_type_45"),
 }

@@ -116,8 +116,9 @@ def het_job_offset(job: Job) -> int:
 
 
 def shared(job: Job) -> list[str]:
+    """data_parser names JOB_SHARED_OK "oversubscribe" (v0.0.38 printed "shared")."""
     if job.shared:
-        return [job.shared]
+        return ["oversubscribe" if job.shared == "shared" else job.shared]
     return ["none"] if job.exclusive else []
 
 
