@@ -228,6 +228,14 @@ KNOWN: tuple[Known, ...] = (
     ),
     # -- model gaps ------------------------------------------------------------------------
     Known(
+        DAEMON_BUG,
+        "dbv0.0.36-38 step governor",
+        "22.05's slurmdb plugins read a step's governor slurmdbd holds as not asked (NO_VAL) "
+        "as every governor flag set, and list all five; slurmgate lists none",
+        lambda d: d.pattern == "$.jobs[].steps[].CPU.governor" and d.gateway == [],
+        versions="dbv0.0.3[678]",
+    ),
+    Known(
         INTENTIONAL,
         "dbv0.0.36-38 nothing found",
         "22.05's slurmdb plugins add slurmdbd's 'Nothing found' (9003) to the errors of an "

@@ -270,3 +270,17 @@ def test_a_cancelled_job(
     assert ours["state"]["current"] == theirs["state"]["current"] == "CANCELLED"
     assert ours["kill_request_user"] == theirs["kill_request_user"]
     _assert_alike(version, "job/{job_id}", path, restd, gate)
+
+
+@pytest.mark.parametrize("version", LEGACY)
+def test_a_job_with_a_numbered_step(
+    alice: Daemons, workdir: Path, cancel_at_end: CancelAtEnd, version: str
+) -> None:
+    """A step srun started is numbered (its id a number, where batch's is a name)."""
+    path, restd, gate = _finished(
+        alice, workdir, cancel_at_end, "srun true", "COMPLETED", version, "sg-dbstep"
+    )
+    [theirs], [ours] = restd.body["jobs"], gate.body["jobs"]
+    assert 0 in [s["step"]["id"] for s in ours["steps"]]
+    assert [s["step"]["id"] for s in ours["steps"]] == [s["step"]["id"] for s in theirs["steps"]]
+    _assert_alike(version, "job/{job_id}", path, restd, gate)

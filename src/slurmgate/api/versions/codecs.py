@@ -106,6 +106,8 @@ SCALARS: dict[str, Codec] = {
     "o": Codec({"type": "object"}),
     # Printed as strings whatever the model holds (v0.0.36-v0.0.38 declare some so).
     "t": Codec({"type": "string"}, helper="text"),
+    # A name or a number (22.05's slurmdb plugins: a step id, "batch" or 0).
+    "si": Codec({"anyOf": [{"type": "string"}, {"type": "integer"}]}),
     "u16n": Codec(_no_val("int32"), "number", True, "uint16_no_val"),
     "u32n": Codec(_no_val("int32"), "number", True, "uint32_no_val"),
     "u64n": Codec(_no_val("int64"), "number", True, "uint64_no_val"),

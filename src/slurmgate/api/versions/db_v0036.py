@@ -118,7 +118,7 @@ JOB_STEP = record(
     tasks=record("count:i=tasks"),
     cpu=record(
         "requested_frequency:{frequency} governor:[s]=~cpu_governor",
-        frequency=record("min:i=~cpu_frequency_min max:i=~cpu_frequency_max"),
+        frequency=record("min:i|null=cpu_frequency_min max:i|null=cpu_frequency_max"),
     ),
     statistics=record(
         "CPU:{cpu} energy:{energy}",
@@ -126,7 +126,8 @@ JOB_STEP = record(
         energy=record("consumed:i=~energy_consumed"),
     ),
     step=record(
-        "job_id:i het:{het} id:s=step_id name:s", het=record("component:i|null=het_component")
+        "job_id:i het:{het} id:si=~step_number name:s",
+        het=record("component:i|null=het_component"),
     ),
     task=record("distribution:s=~task_distribution"),
 )

@@ -120,18 +120,14 @@ def step_nodes(step: JobStep) -> dict[str, Any]:
     return nodes
 
 
-def cpu_frequency_min(step: JobStep) -> int:
-    """0 when not asked for, as slurmdbd keeps it."""
-    return step.cpu_frequency_min or 0
-
-
-def cpu_frequency_max(step: JobStep) -> int:
-    return step.cpu_frequency_max or 0
-
-
 def energy_consumed(step: JobStep) -> int:
     """0 where no energy was measured."""
     return step.consumed_energy or 0
+
+
+def step_number(step: JobStep) -> str | int:
+    """A numbered step's id is a number, the others' a name ("batch", "extern")."""
+    return int(step.step_id) if step.step_id.isdigit() else step.step_id
 
 
 def task_distribution(step: JobStep) -> str:
