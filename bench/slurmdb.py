@@ -82,7 +82,12 @@ def submit_held(base_url: str, headers: dict[str, str], missing: int, workdir: s
 
     def one(_: int) -> None:
         url = f"{base_url}/slurm/v0.0.44/job/submit"
-        httpx.post(url, content=body, headers=send, timeout=120).raise_for_status()
+        for attempt in range(5):  # slurmctld refuses a few when it is busiest: once more
+            response = httpx.post(url, content=body, headers=send, timeout=120)
+            if response.status_code == 200:
+                return
+            time.sleep(1 + attempt)
+        sys.exit(f"submission refused: {response.text[:500]}")
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(one, range(missing)))
