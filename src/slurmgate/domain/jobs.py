@@ -282,6 +282,9 @@ class Job:
     state: JobState
     state_reason: str = JobStateReason.NONE
     state_description: str = ""
+    #: The command a job was submitted with (sbatch's, salloc's), kept by Slurm 25.11 and later;
+    #: empty for jobs submitted through the API.
+    submit_line: str = ""
     partition: str = ""
     account: str = ""
     qos: str = ""

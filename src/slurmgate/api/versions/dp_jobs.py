@@ -177,7 +177,7 @@ RECORDS_43: dict[str, Record] = {
 RECORDS_44: dict[str, Record] = {
     **RECORDS_43,
     "job_info": RECORDS_43["job_info"].evolve(
-        "step_id:{step} submit_line:s=-",
+        "step_id:{step} submit_line:s",
         # The job's own step id: the whole job ("entire").
         step=record("sluid:s=- job_id:u32n step_het_component:u32n=- step_id:s='entire'"),
     ),

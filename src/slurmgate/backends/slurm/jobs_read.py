@@ -92,6 +92,7 @@ class _Library:
         # The binding's shims: what they call differs by release (releases.py).
         self.reason_string = c.slurmgate_reason_string
         self.job_show_flags = c.slurmgate_job_show_flags
+        self.submit_line = c.slurmgate_job_submit_line
         self.show_flags = tuple((ffi.integer_const(name), name) for name in _SHOW_FLAG_NAMES)
         self.state_flags = ffi.integer_const("JOB_STATE_FLAGS")
         self.state_string = libslurm_function(ffi, "job_state_string", "char *(*)(uint32_t)")
@@ -234,6 +235,7 @@ def job_from_c(
         state=_state(lib, info.job_state),
         state_reason=_reason(lib, ffi, info.state_reason),
         state_description=s(info.state_desc),
+        submit_line=s(lib.submit_line(pointer(ffi, info))),
         partition=s(info.partition),
         account=s(info.account),
         qos=s(info.qos),

@@ -87,6 +87,7 @@ CHANGES = (
         (25, 5),
         "slurmdb_step_rec_t.cwd, std_*, timelimit; slurmdb_job_rec_t.resv_req and segment_size",
     ),
+    Change("job_submit_line", (25, 11), "job_info_t.submit_line, the command line a job came from"),
     Change("select_enum", (25, 11), "CR_CPU/CR_CORE/CR_SOCKET became SELECT_CPU/_CORE/_SOCKET"),
     Change("no_parts_packed", (25, 11), "stats_info_response_msg_t.parts_packed removed"),
     Change("cycle_sum_u64", (25, 11), "stats schedule_cycle_sum widened to uint64_t"),
@@ -238,6 +239,17 @@ static int slurmgate_cpus_on_node(job_resources_t *resources, int node_index)
 #endif
 }
 
+/* NULL before the release kept the command line a job was submitted with. */
+static const char *slurmgate_job_submit_line(const job_info_t *job)
+{
+#if SLURMGATE_JOB_SUBMIT_LINE
+    return job->submit_line;
+#else
+    (void) job;
+    return NULL;
+#endif
+}
+
 /* -1 when the release no longer sends the flags a job was loaded with. */
 static int slurmgate_job_show_flags(const job_info_t *job)
 {
@@ -336,6 +348,7 @@ uint32_t slurmgate_submitted_job_id(const submit_response_msg_t *resp);
 const char *slurmgate_reason_string(uint32_t reason);
 int slurmgate_cpus_on_node(job_resources_t *resources, int node_index);
 int slurmgate_job_show_flags(const job_info_t *job);
+const char *slurmgate_job_submit_line(const job_info_t *job);
 uint32_t slurmgate_resv_watts(const reserve_info_t *resv);
 uint32_t slurmgate_parts_packed(const stats_info_response_msg_t *stats);
 int slurmgate_node_alloc(node_info_t *node, uint16_t *cpus, uint64_t *memory, char **tres,
