@@ -284,3 +284,35 @@ def test_a_job_with_a_numbered_step(
     assert 0 in [s["step"]["id"] for s in ours["steps"]]
     assert [s["step"]["id"] for s in ours["steps"]] == [s["step"]["id"] for s in theirs["steps"]]
     _assert_alike(version, "job/{job_id}", path, restd, gate)
+
+
+@pytest.mark.parametrize("version", LEGACY)
+def test_an_array_job(
+    alice: Daemons, workdir: Path, cancel_at_end: CancelAtEnd, version: str
+) -> None:
+    """An array's id names every task's record; each task with its index, alike in both."""
+    job_id = alice.submit(
+        "v0.0.38",
+        {
+            "script": "#!/bin/sh\ntrue\n",
+            "job": {
+                "name": "sg-dbarray",
+                "array": "0-1",
+                "current_working_directory": str(workdir),
+                "environment": {"PATH": "/bin:/usr/bin"},
+            },
+        },
+    )
+    cancel_at_end(alice, job_id)
+    path = f"/slurmdb/{version}/job/{job_id}"
+    for _ in range(300):  # until slurmdbd has both tasks' ends
+        restd = alice.restd("GET", path)
+        listed = restd.body.get("jobs") or [] if restd.status == 200 else []
+        if len(listed) == 2 and all(j["time"]["end"] and j["flags"] for j in listed):
+            break
+        time.sleep(0.1)
+    gate = alice.gate("GET", path)
+    assert gate.status == 200, alice.explain(gate)
+    tasks = sorted(j["array"]["task_id"] for j in gate.body["jobs"])
+    assert tasks == [0, 1]
+    _assert_alike(version, "job/{job_id}", path, restd, gate)
