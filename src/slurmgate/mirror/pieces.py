@@ -268,12 +268,13 @@ def _exact(data: bytes) -> bytes:
 
 def _join(envelope: tuple[bytes, bytes], parts: list[bytes]) -> bytes:
     head, tail = envelope
-    out = [head]
-    for i, part in enumerate(parts):
-        if i:
-            out.append(b",")
-        out.append(part)
-    out.append(tail)
+    if not parts:
+        return head + tail
+    # head, part, ",", part, ..., part, tail: laid out by slice assignments, without a Python
+    # step per record; the join itself copies without holding the GIL.
+    out = [b","] * (2 * len(parts) + 1)
+    out[0], out[-1] = head, tail
+    out[1:-1:2] = parts
     return b"".join(out)
 
 
