@@ -179,7 +179,10 @@ async def test_accounts_users_and_qos_are_added_read_and_removed(gateway: Gatewa
               "account": {"description": "Physics", "organization": "sci"}},
     )  # fmt: skip
     assert added.status_code == 200, added.text
-    assert "physics" in added.json()["added_accounts"]
+    assert added.json()["added_accounts"] == (
+        " Adding Account(s)\n  physics\n Settings\n  Description     = Physics\n"
+        "  Organization    = sci\n Associations =\n  C = slurmgate  A = physics             \n"
+    )
     assert_matches_daemon("v0.0.44", "post", "accounts_association", added.json())
     [account] = (await gateway.call("GET", f"{v}/account/physics")).json()["accounts"]
     assert (account["description"], account["organization"]) == ("Physics", "sci")
@@ -192,7 +195,11 @@ async def test_accounts_users_and_qos_are_added_read_and_removed(gateway: Gatewa
         },
     )  # fmt: skip
     assert users.status_code == 200, users.text
-    assert "alice" in users.json()["added_users"]
+    # slurmdbd's own words, as sacctmgr prints them.
+    assert users.json()["added_users"] == (
+        " Adding User(s)\n  alice\n Settings\n  Default Account = physics\n"
+        " Associations =\n  C = slurmgate  A = physics              U = alice    \n"
+    )
     assert_matches_daemon("v0.0.44", "post", "users_association", users.json())
     [alice] = (await gateway.call("GET", f"{v}/user/alice?with_assocs")).json()["users"]
     assert alice["default"]["account"] == "physics"
@@ -233,6 +240,16 @@ async def test_a_body_of_the_wrong_type_is_refused_naming_its_field(gateway: Gat
     refused = await gateway.call("POST", "/slurmdb/v0.0.44/accounts/", body={"accounts": "x"})
     assert refused.status_code == 400
     assert "accounts" in refused.json()["errors"][0]["source"]
+
+
+async def test_adding_users_needs_the_user_settings(gateway: Gateway) -> None:
+    refused = await gateway.call(
+        "POST", "/slurmdb/v0.0.44/users_association/",
+        body={"association_condition": {"users": ["carol"], "accounts": ["root"]}},
+    )  # fmt: skip
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["error_number"] == 9200
+    assert refused.json()["errors"][0]["source"] == "#/user/"
 
 
 async def test_adding_tres_answers_as_unsupported(gateway: Gateway) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 import pytest
 
+from tests.differential.conftest import Connect
 from tests.differential.pair import OURS, VERSIONS, Answer, Daemons, differences, legacy
 from tests.support.lab import Lab
 
@@ -106,3 +108,79 @@ def test_slurmdb_refuses_a_user_who_is_no_administrator(alice: Daemons, version:
     assert [e["error"] for e in stats_restd.body["errors"]] == [
         e["error"] for e in stats_gate.body["errors"]
     ]
+
+
+@pytest.fixture(scope="module")
+def admin(connect: Connect) -> Daemons:
+    """An accounting administrator of the lab: root."""
+    return connect("root")
+
+
+def _schema_of(version: str, template: str, method: str) -> dict[str, Any]:
+    item = (
+        OURS["paths"].get(f"/slurmdb/{version}/{template}")
+        or OURS["paths"][f"/slurmdb/{version}/{template}/"]
+    )
+    schema: dict[str, Any] = item[method]["responses"]["200"]["content"]["application/json"][
+        "schema"
+    ]
+    return schema
+
+
+def _changed_alike(
+    daemons: Daemons, version: str, method: str, template: str, tail: str, body: Any = None
+) -> tuple[Answer, Answer]:
+    """The same change through each daemon, each on records of its own (``body`` names them
+    with {who}: "rstd" or "gate", of one length, so that sacctmgr's columns line up); both
+    answers alike once the daemon's names are slurmgate's."""
+    __tracebackhide__ = True
+    answers = []
+    for who, call in (("rstd", daemons.restd), ("gate", daemons.gate)):
+        text = json.dumps(body).replace("{who}", who) if body is not None else None
+        kwargs: dict[str, Any] = {"content": text} if text is not None else {}
+        if text is not None:
+            kwargs["headers"] = {"Content-Type": "application/json"}
+        answers.append(call(method, f"/slurmdb/{version}/{tail.format(who=who)}", **kwargs))
+    restd, gate = answers
+    assert restd.status == 200, f"slurmrestd: {restd}"
+    assert gate.status == 200, daemons.explain(gate)
+    theirs = json.loads(json.dumps(restd.body).replace("sgd-rstd-", "sgd-gate-"))
+    found = differences(version, theirs, gate.body, _schema_of(version, template, method.lower()))
+    assert not found, "\n".join(str(d) for d in found)
+    return restd, gate
+
+
+@pytest.mark.parametrize("version", DATA_PARSER)
+def test_slurmdb_account_user_and_qos_round_trip(admin: Daemons, lab: Lab, version: str) -> None:
+    """An account with its association, a user in it and a QOS, added, read and removed through
+    each daemon alike (each its own: sgd-rstd-..., sgd-gate-...)."""
+    tag = version.replace(".", "")
+    account, user_name, qos = f"sgd-{{who}}-{tag}", lab.users[1], f"sgd-{{who}}-{tag}"
+    try:
+        _changed_alike(
+            admin, version, "POST", "accounts_association", "accounts_association/",
+            {"association_condition": {"accounts": [account], "clusters": [lab.cluster]},
+             "account": {"description": "differential", "organization": "slurmgate"}},
+        )  # fmt: skip
+        _changed_alike(
+            admin, version, "POST", "users_association", "users_association/",
+            {"association_condition": {"users": [user_name], "accounts": [account],
+                                       "clusters": [lab.cluster]},
+             "user": {"defaultaccount": lab.account}},
+        )  # fmt: skip
+        _changed_alike(
+            admin, version, "POST", "qos", "qos/",
+            {"qos": [{"name": qos, "description": "differential",
+                      "priority": {"set": True, "number": 7}}]},
+        )  # fmt: skip
+        for who in ("rstd", "gate"):  # each daemon's records, read through both
+            name = account.format(who=who)
+            assert_slurmdb_alike(admin, version, f"account/{name}", "account/{account_name}")
+            assert_slurmdb_alike(admin, version, "associations/", "associations", {"account": name})
+            assert_slurmdb_alike(admin, version, f"qos/{qos.format(who=who)}", "qos/{qos}")
+    finally:
+        for who, call in (("rstd", admin.restd), ("gate", admin.gate)):
+            call("DELETE", f"/slurmdb/{version}/associations/",
+                 params={"account": account.format(who=who), "user": user_name})  # fmt: skip
+            call("DELETE", f"/slurmdb/{version}/account/{account.format(who=who)}")
+            call("DELETE", f"/slurmdb/{version}/qos/{qos.format(who=who)}")

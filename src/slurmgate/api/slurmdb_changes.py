@@ -23,7 +23,17 @@ from slurmgate.api.slurmdb_queries import associations_query
 from slurmgate.api.versions import ApiVersion
 from slurmgate.api.versions.requests_db import build
 from slurmgate.api.versions.requests_values import Reading, conversion_error, shown
-from slurmgate.domain.associations import Account, Association, AssociationAdd, Qos, User
+from slurmgate.domain import InvalidRequest
+from slurmgate.domain import slurm_errno as errno
+from slurmgate.domain.associations import (
+    Account,
+    AccountQuery,
+    Association,
+    AssociationAdd,
+    Qos,
+    User,
+    UserQuery,
+)
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -123,7 +133,10 @@ async def accounts_association(request: Request) -> Response:
             described, version.spec.records["account_short"], Account, "#/account/", reading,
             "account_short", name="",
         )  # fmt: skip
-    added = await accounting.add_accounts_with_associations(principal, account, add)
+    known = await accounting.accounts(principal, AccountQuery(names=add.accounts))
+    await accounting.add_accounts_with_associations(principal, account, add)
+    fresh = [name for name in add.accounts if name not in {a.name for a in known}]
+    added = [added_accounts_text(account, add, fresh, info.cluster_name)]
     return ok(
         version.answer("db_accounts_association", info, result=added, warnings=reading.warnings)
     )
@@ -135,14 +148,66 @@ async def users_association(request: Request) -> Response:
     body = await json_body(request)
     add = _condition(version, body, reading)
     described = body.get("user") if isinstance(body, dict) else None
-    user = None
-    if described is not None:
-        user = build(
-            described, version.spec.records["user_short"], User, "#/user/", reading,
-            "user_short", name="",
-        )  # fmt: skip
-    added = await accounting.add_users_with_associations(principal, add, user)
+    if described is None:  # required, as the daemons read the body
+        raise InvalidRequest(
+            "Missing required field 'user' in dictionary",
+            error_number=errno.ESLURM_DATA_PATH_NOT_FOUND,
+            error="Unable to resolve path",
+            source="#/user/",
+        )
+    user: User = build(
+        described, version.spec.records["user_short"], User, "#/user/", reading,
+        "user_short", name="",
+    )  # fmt: skip
+    known = await accounting.users(principal, UserQuery(names=add.users))
+    await accounting.add_users_with_associations(principal, add, user)
+    fresh = [name for name in add.users if name not in {u.name for u in known}]
+    added = [added_users_text(user, add, fresh, info.cluster_name)]
     return ok(version.answer("db_users_association", info, result=added, warnings=reading.warnings))
+
+
+def _settings(pairs: list[tuple[str, str]]) -> str:
+    return "".join(f"  {name:<15} = {value}\n" for name, value in pairs if value)
+
+
+def added_accounts_text(
+    account: Account, add: AssociationAdd, fresh: list[str], cluster: str
+) -> str:
+    """What slurmdbd answers an addition of accounts with (sacctmgr's words and columns): the
+    accounts it made (``fresh``) and their settings, then every association."""
+    parent = add.template.parent_account if add.template is not None else ""
+    settings = _settings([("Description", account.description),
+                          ("Organization", account.organization), ("Parent", parent)])  # fmt: skip
+    made = _made("Account", fresh, settings)
+    associations = "".join(
+        f"  C = {where:<10.10} A = {name:<20.20}\n"
+        for name in add.accounts
+        for where in add.clusters or (cluster,)
+    )
+    return f"{made} Associations =\n{associations}"
+
+
+def added_users_text(user: User, add: AssociationAdd, fresh: list[str], cluster: str) -> str:
+    """What slurmdbd answers an addition of users with their associations."""
+    default = add.default_account or user.default_account or add.accounts[0]
+    made = _made("User", fresh, _settings([("Default Account", default)]))
+    associations = "".join(
+        f"  C = {where:<10.10} A = {account:<20.20} U = {name:<9}"
+        + (f" P = {partition}" if partition else "")
+        + "\n"
+        for name in add.users
+        for account in add.accounts
+        for where in add.clusters or (cluster,)
+        for partition in add.partitions or ("",)
+    )
+    return f"{made} Associations =\n{associations}"
+
+
+def _made(kind: str, names: list[str], settings: str) -> str:
+    if not names:
+        return ""
+    listed = "".join(f"  {name}\n" for name in names)
+    return f" Adding {kind}(s)\n{listed} Settings\n{settings}"
 
 
 CHANGES: dict[str, Endpoint] = {
