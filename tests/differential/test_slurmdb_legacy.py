@@ -225,7 +225,11 @@ def test_jobs_chosen_by_name(
     _finished(alice, workdir, cancel_at_end, "true", "COMPLETED", version, named)
     for name in (named, "sg-no-such-job"):
         path = f"/slurmdb/{version}/jobs?job_name={name}"
-        restd, gate = _both(alice, "GET", path)
+        for _ in range(50):  # each daemon's connection to slurmdbd sees the end in its turn
+            restd, gate = _both(alice, "GET", path)
+            if gate.status != 200 or len(gate.body["jobs"]) == len(restd.body["jobs"]):
+                break
+            time.sleep(0.1)
         assert restd.status == gate.status == 200, (restd, alice.explain(gate))
         assert bool(gate.body["jobs"]) == (name == named)
         _assert_alike(version, "jobs", path, restd, gate)
