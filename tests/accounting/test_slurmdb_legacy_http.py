@@ -169,6 +169,11 @@ async def test_accounts_users_and_associations_round_trip(gateway: Gateway) -> N
 
     removed = await gateway.answer("DELETE", f"/slurmdb/v0.0.38/user/{OTHER}")
     assert removed["removed_users"] == [OTHER]
+    # DELETE association removes one association: dbv0.0.38 refuses a query choosing more.
+    ambiguous = await gateway.answer(
+        "DELETE", "/slurmdb/v0.0.38/association?account=physics", status=400
+    )
+    assert "ambiguous" in ambiguous["errors"][0]["description"]
     removed = await gateway.answer("DELETE", "/slurmdb/v0.0.38/associations?account=physics")
     assert removed["removed_associations"]
     await gateway.answer("DELETE", "/slurmdb/v0.0.38/account/physics")

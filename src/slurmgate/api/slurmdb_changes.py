@@ -84,6 +84,9 @@ def _associations_remover(operation: str) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         version, principal, accounting, info = await begin_db(request, operation)
         query = associations_query(request.query_params)
+        if legacy.is_legacy(version.name):  # 22.05's four keys; dbv0.0.38's one association
+            query = legacy.associations_query(request.query_params, version.name)
+            await legacy.refuse_ambiguous(operation, version.name, accounting, principal, query)
         removed = await accounting.remove_associations(principal, query)
         return ok(version.answer(operation, info, result=removed))
 

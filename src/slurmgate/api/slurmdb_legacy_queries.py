@@ -211,6 +211,26 @@ def completed(items: list[Any]) -> list[Any]:
     ]  # fmt: skip
 
 
+async def refuse_ambiguous(
+    operation: str,
+    version: str,
+    accounting: AccountingSource,
+    principal: Principal,
+    query: AssociationQuery,
+) -> None:
+    """dbv0.0.38's DELETE association removes one association: a query choosing more is
+    refused, and nothing removed."""
+    if operation != "db_association_delete" or version < "dbv0.0.38":
+        return
+    if len(await accounting.associations(principal, query)) > 1:
+        raise InvalidRequest(
+            "ambiguous request: More than 1 association would have been deleted.",
+            error_number=errno.ESLURM_REST_INVALID_QUERY,
+            error="Query empty or not RFC7320 compliant",
+            source="association",
+        )
+
+
 def is_legacy(version: str) -> bool:
     """Whether ``version`` (a VersionSpec's name) is one of slurmrestd 22.05's slurmdb plugins."""
     return version.startswith("dbv")
