@@ -365,3 +365,39 @@ def test_a_running_job(
     running = ("$.jobs[].time.elapsed", "$.jobs[].steps[].time.elapsed")
     _assert_alike(version, "job/{job_id}", path, restd, gate, volatile=running)
     alice.cancel(job_id)
+
+
+@pytest.mark.parametrize("version", LEGACY)
+def test_a_job_cancelled_before_it_ran(
+    alice: Daemons, workdir: Path, cancel_at_end: CancelAtEnd, version: str
+) -> None:
+    """A held job cancelled: no nodes, no start, no steps, alike in both."""
+    job_id = alice.submit(
+        "v0.0.38",
+        {
+            "script": "#!/bin/sh\ntrue\n",
+            "job": {
+                "name": "sg-dbheld",
+                "hold": True,
+                "current_working_directory": str(workdir),
+                "environment": {"PATH": "/bin:/usr/bin"},
+            },
+        },
+    )
+    cancel_at_end(alice, job_id)
+    alice.wait_for([job_id], {"PENDING"})
+    alice.cancel(job_id)
+    alice.wait_for([job_id], {"CANCELLED"})
+    path = f"/slurmdb/{version}/job/{job_id}"
+    for _ in range(100):  # slurmdbd has the whole record a moment after slurmctld ends it
+        restd = alice.restd("GET", path)
+        record = restd.body["jobs"][0] if restd.status == 200 and restd.body["jobs"] else {}
+        if record and record["time"]["end"] and record["name"] == "sg-dbheld":
+            break
+        time.sleep(0.1)
+    gate = alice.gate("GET", path)
+    assert gate.status == 200, alice.explain(gate)
+    [theirs], [ours] = restd.body["jobs"], gate.body["jobs"]
+    assert ours["steps"] == theirs["steps"] == []
+    assert ours["state"]["current"] == theirs["state"]["current"] == "CANCELLED"
+    _assert_alike(version, "job/{job_id}", path, restd, gate)

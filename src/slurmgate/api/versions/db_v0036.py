@@ -63,8 +63,8 @@ JOB = record(
     " association:@association_short|null=~job_association cluster:s constraints:s"
     " derived_exit_code:@job_exit_code=~derived_exit_code time:{time}"
     " exit_code:@job_exit_code=~exit_code flags:[s]=~job_flags group:s=group_name het:{het}"
-    " job_id:i name:s mcs:{mcs} nodes:s partition:s priority:i|null qos:s|null=~qos_or_null"
-    " required:{needed} kill_request_user:s|null=~kill_request_user_or_null"
+    " job_id:i name:s mcs:{mcs} nodes:s=~job_nodes partition:s priority:i|null"
+    " qos:s|null=~qos_or_null required:{needed} kill_request_user:s|null=~kill_request_user_or_null"
     " reservation:{reservation} state:{state} steps:[@job_step] tres:{tres} user:s=user_name"
     " wckey:{wckey} working_directory:s",
     comment=record(

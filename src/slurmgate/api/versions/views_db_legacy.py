@@ -82,6 +82,11 @@ def step_state(step: JobStep) -> str:
     return step.state_flags[0] if step.state_flags else step.state.value
 
 
+def job_nodes(job: AccountingJob) -> str:
+    """A job that never ran holds no nodes: "None assigned", as slurmdbd records it."""
+    return job.nodes or "None assigned"
+
+
 def job_association(job: AccountingJob) -> AssociationRef | None:
     """null for a job of no association (association id 0)."""
     return job.association
