@@ -68,7 +68,7 @@ def test_slurmdb_read(alice: Daemons, version: str, template: str) -> None:
 @pytest.mark.parametrize("version", DATA_PARSER)
 def test_slurmdb_job_history(alice: Daemons, lab: Lab, version: str) -> None:
     """alice's jobs that ended before the last minute: records that no longer change."""
-    # Times as dates: slurmrestd 24.11 refuses numeric ones (known.py).
+    # Times as dates: 24.11's v0.0.40 and v0.0.41 refuse Unix seconds (docs/api.md).
     before = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(time.time() - 60))
     window = {"users": lab.users[0], "start_time": "2020-01-01T00:00:00", "end_time": before}
     restd, gate = assert_slurmdb_alike(alice, version, "jobs/", "jobs", window)
