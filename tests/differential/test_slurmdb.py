@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.differential.conftest import Connect
-from tests.differential.pair import OURS, VERSIONS, Answer, Daemons, differences, legacy
+from tests.differential.pair import (
+    LATEST,
+    OURS,
+    VERSIONS,
+    Answer,
+    CancelAtEnd,
+    Daemons,
+    differences,
+    job_request,
+    legacy,
+)
 from tests.support.lab import Lab
 
 #: Reads whose records do not move while the tests run.
@@ -75,6 +86,32 @@ def test_slurmdb_job_history(alice: Daemons, lab: Lab, version: str) -> None:
     assert restd.body["jobs"], "nothing to compare: the lab has no history"
     one = restd.body["jobs"][-1]["job_id"]
     assert_slurmdb_alike(alice, version, f"job/{one}", "job/{job_id}")
+
+
+@pytest.fixture(scope="module")
+def failed_job(alice: Daemons, workdir: Path, cancel_at_end: CancelAtEnd) -> int:
+    """A job of alice's that exited 3, once slurmdbd has recorded its end."""
+    request = job_request(workdir, "differential-exit", LATEST, script="#!/bin/sh\nexit 3\n")
+    job_id = alice.submit(LATEST, request)
+    cancel_at_end(alice, job_id)
+    path = f"/slurmdb/{DATA_PARSER[-1]}/job/{job_id}"
+    for _ in range(240):  # slurmdbd records the end a moment after slurmctld
+        found = alice.restd("GET", path)
+        jobs = found.body.get("jobs") if isinstance(found.body, dict) else None
+        if jobs and jobs[0]["state"]["current"][0] == "FAILED" and jobs[0]["steps"]:
+            return job_id
+        time.sleep(0.5)
+    raise AssertionError(f"slurmdbd did not record the end of job {job_id}")
+
+
+@pytest.mark.parametrize("version", DATA_PARSER)
+def test_slurmdb_failed_job_with_its_exit_code(
+    alice: Daemons, version: str, failed_job: int
+) -> None:
+    _, gate = assert_slurmdb_alike(alice, version, f"job/{failed_job}", "job/{job_id}")
+    [job] = gate.body["jobs"]
+    assert job["exit_code"]["return_code"]["number"] == 3
+    assert job["state"]["current"] == ["FAILED"]
 
 
 @pytest.mark.parametrize("version", DATA_PARSER)
