@@ -151,20 +151,21 @@ def _revoke(args: argparse.Namespace, options: list[str]) -> int:
         raise CommandError(
             "revoke needs either jti=ID, or username=NAME [before=UNIXTIME|now]", EXIT_USAGE
         )
-    settings = settings_from(args)
-    caller, privileged = _caller(settings)
     now = time.time()
     before = 0
     if "username" in fields:
-        if fields["username"] != caller and not privileged:
-            raise CommandError(
-                f"user {caller} may not revoke the tokens of user {fields['username']}: "
-                "only root and administrators (auth.admins) may"
-            )
+        # Words first, whoever runs it: a misuse is a usage error (2) for anyone.
         try:
             before = parse_before(fields.get("before", "now"), now)
         except ValueError as exc:
             raise CommandError(str(exc), EXIT_USAGE) from None
+    settings = settings_from(args)
+    caller, privileged = _caller(settings)
+    if "username" in fields and fields["username"] != caller and not privileged:
+        raise CommandError(
+            f"user {caller} may not revoke the tokens of user {fields['username']}: "
+            "only root and administrators (auth.admins) may"
+        )
     store = _open_store(settings)
     try:
         if "jti" in fields:
