@@ -101,9 +101,12 @@ def allows(fd: int, info: os.stat_result, who: Identity, want: int) -> bool:
     return bits & want == want
 
 
-def _refused(path: str, exc: OSError) -> Exception:
+def _refused(path: str, exc: OSError, who: Identity) -> Exception:
     if isinstance(exc, FileNotFoundError | NotADirectoryError):
         return NotFound(f"{path} does not exist on the gateway's host", source="output")
+    if isinstance(exc, PermissionError) and who.uid == os.geteuid():
+        # The gateway runs as the job's user: what it may not open, the user may not read.
+        return PermissionDenied(f"User {who.name} may not read {path}", source="output")
     return Conflict(
         f"The gateway cannot open {path}: {exc.strerror} (it must run where the job's "
         "output is, as a user that may read it)",
@@ -147,7 +150,7 @@ def open_for(path: str, who: Identity) -> tuple[int, os.stat_result]:
             raise PermissionDenied(
                 f"{path} is a symbolic link: the gateway does not follow it", source="output"
             ) from None
-        raise _refused(path, exc) from None
+        raise _refused(path, exc, who) from None
     try:
         info = os.fstat(file)
         if not stat.S_ISREG(info.st_mode):
