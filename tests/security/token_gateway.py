@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from slurmgate.auth.tokens import mint
-from tests.support.cluster import read_key, start_gateway
+from tests.support.cluster import current_user, read_key, start_gateway
 
 MAX_LIFESPAN = 3600
 DEFAULT_LIFESPAN = 600
@@ -134,7 +134,8 @@ def start_token_gateway(state_dir: Path) -> TokenGateway:
     write_jwks(jwks_file, [jwk(oidc_key, OIDC_KID)])
     config = f"""
 [auth]
-admins = ["root", "{ADMIN}"]
+# The user running the tests administers it, as root would (revocations in the tests).
+admins = ["root", "{ADMIN}", "{current_user()}"]
 default_lifespan = {DEFAULT_LIFESPAN}
 max_lifespan = {MAX_LIFESPAN}
 jwks_file = "{jwks_file}"

@@ -46,6 +46,10 @@ max_time = 5
 [audit]
 enabled = true
 path = "{audit}"
+
+# The user running the tests administers it, as root would (revocations in the tests).
+[auth]
+admins = ["root", "{user}"]
 """
 
 
@@ -87,7 +91,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebGateway]:
     state_dir = tmp_path_factory.mktemp("web-gateway")
     workdir = tmp_path_factory.mktemp("web-jobs")
     os.chmod(workdir, 0o1777)
-    config = CONFIG.format(audit=state_dir / "audit.log")
+    config = CONFIG.format(audit=state_dir / "audit.log", user=current_user())
     process, base_url = start_gateway(state_dir, config)
     try:
         yield WebGateway(base_url, state_dir, workdir, current_user(), process)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import pwd
 import signal
 from pathlib import Path
 
@@ -532,7 +533,8 @@ async def test_unknown_user_cannot_submit_when_jobs_run_as_their_user(
 
 async def test_defaults_fill_in_what_the_submission_left_out(make_backend: Factory) -> None:
     backend = await make_backend()
-    job_id = await submit(backend, JobSpec(script="#!/bin/sh\ntrue\n", hold=True))
+    me = pwd.getpwuid(os.geteuid()).pw_name
+    job_id = await submit(backend, JobSpec(script="#!/bin/sh\ntrue\n", hold=True), Principal(me))
     job = backend.jobs[job_id]
     assert job.partition == "debug" and job.name == ""
     # The job's user is the account the gateway runs as, whose home is the process's HOME.
@@ -546,7 +548,7 @@ async def test_defaults_fill_in_what_the_submission_left_out(make_backend: Facto
     assert stored is not None
     payload = Payload.decode(stored)
     assert payload.environment["LANG"] == "C.UTF-8"
-    assert payload.environment["USER"] == "root"
+    assert payload.environment["USER"] == me
 
 
 # -- heterogeneous jobs ------------------------------------------------------------------------
