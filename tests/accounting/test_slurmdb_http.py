@@ -5,70 +5,27 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import jsonschema
 import pytest
 
-from slurmgate.app import create_app
-from slurmgate.auth.keys import load_key
-from slurmgate.auth.tokens import mint
-from slurmgate.config import load_settings
+from tests.accounting.embedded_gateway import Gateway, running
 from tests.support.documents import document, resolve
 from tests.support.slurmdb_documents import DAEMON_DOCUMENTS
 from tests.support.spec import json_schema
-
-CONFIG = """
-[local]
-sched_interval = 0.2
-min_job_age = 0
-
-[[local.nodes]]
-name = "node1"
-cpus = 4
-memory = 4000
-
-[[local.partitions]]
-name = "debug"
-default = true
-"""
 
 VERSIONS = sorted(DAEMON_DOCUMENTS)
 #: A user who is no accounting administrator.
 OTHER = "nobody"
 
 
-@dataclass
-class Gateway:
-    http: httpx.AsyncClient
-    app: Any
-
-    def headers(self, user: str = "root") -> dict[str, str]:
-        key = load_key(self.app.state.settings.jwt_key_path)
-        return {"X-SLURM-USER-TOKEN": mint(key, user, lifespan=300, now=int(time.time()))}
-
-    async def call(
-        self, method: str, path: str, user: str = "root", body: Any = None
-    ) -> httpx.Response:
-        return await self.http.request(method, path, headers=self.headers(user), json=body)
-
-
 @pytest.fixture
 async def gateway(tmp_path: Path) -> AsyncIterator[Gateway]:
-    config = tmp_path / "slurmgate.toml"
-    config.write_text(CONFIG)
-    app = create_app(load_settings(config, state_dir=tmp_path / "state"))
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://gateway") as http,
-    ):
-        yield Gateway(http, app)
+    async with running(Gateway, tmp_path) as started:
+        yield started
 
 
 def assert_matches_daemon(version: str, method: str, template: str, body: Any) -> None:

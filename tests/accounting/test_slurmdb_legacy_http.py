@@ -6,54 +6,21 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from slurmgate.app import create_app
-from slurmgate.auth.keys import load_key
-from slurmgate.auth.tokens import mint
-from slurmgate.config import load_settings
+from tests.accounting import embedded_gateway
 from tests.support.slurmdb_legacy import SPECS, assert_answer_valid
 
-CONFIG = """
-[local]
-sched_interval = 0.2
-min_job_age = 0
-
-[[local.nodes]]
-name = "node1"
-cpus = 4
-memory = 4000
-
-[[local.partitions]]
-name = "debug"
-default = true
-"""
 #: Path segment -> the plugin answering it.
 PLUGINS = {spec.segment: name for name, spec in SPECS.items()}
 #: A user who is no accounting administrator.
 OTHER = "nobody"
 
 
-@dataclass
-class Gateway:
-    http: httpx.AsyncClient
-    app: Any
-    workdir: Path
-
-    def headers(self, user: str = "root") -> dict[str, str]:
-        key = load_key(self.app.state.settings.jwt_key_path)
-        return {"X-SLURM-USER-TOKEN": mint(key, user, lifespan=300, now=int(time.time()))}
-
-    async def call(
-        self, method: str, path: str, user: str = "root", body: Any = None
-    ) -> httpx.Response:
-        return await self.http.request(method, path, headers=self.headers(user), json=body)
-
+class Gateway(embedded_gateway.Gateway):
     async def answer(
         self, method: str, path: str, body: Any = None, status: int = 200, user: str = "root"
     ) -> Any:
@@ -69,15 +36,8 @@ class Gateway:
 
 @pytest.fixture
 async def gateway(tmp_path: Path) -> AsyncIterator[Gateway]:
-    config = tmp_path / "slurmgate.toml"
-    config.write_text(CONFIG)
-    app = create_app(load_settings(config, state_dir=tmp_path / "state"))
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://gateway") as http,
-    ):
-        yield Gateway(http, app, tmp_path)
+    async with embedded_gateway.running(Gateway, tmp_path) as started:
+        yield started
 
 
 async def _finished_job(gateway: Gateway, script: str) -> int:
