@@ -10,9 +10,10 @@ compares nothing; events before it cannot be resumed.
 
 Streams with the same user and filters form a group: what a group sees of a batch of events is
 worked out once and kept once, in the group's log, however many streams it has. The streams are
-then written to a chunk at a time, straight to their connections where the server allows it
-(their writers wait: no task switch), so that a batch for thousands of streams does not hold up
-other requests for its whole length; the jobs and nodes tables' events of one round of loads
+then written to for a millisecond at a time, with as long a pause after each slice, straight
+to their connections where the server allows it (their writers wait: no task switch): a batch
+for thousands of streams leaves the event loop free half the time for other requests instead
+of holding it up for its whole length. The jobs and nodes tables' events of one round of loads
 go out together, in one write per stream.
 """
 
@@ -52,8 +53,13 @@ log = logging.getLogger("slurmgate.events")
 LINGER = 60.0
 #: Seconds between the hub's rounds: heartbeats, keeping the tables loaded, PrivateData.
 TICK = 1.0
-#: Streams written to per turn of the event loop (other requests are served between turns).
-SERVE_CHUNK = 32
+#: Seconds of writing to streams at a stretch, then as long a pause, at least a millisecond:
+#: a round for thousands of streams takes a tenth of a second of writes, and a request that
+#: arrives meanwhile must not wait for a slice of them at each of its dozen steps, only for the
+#: slice under way.
+SLICE = 0.001
+#: Streams written to per slice at most.
+SERVE_CHUNK = 64
 #: Seconds the writing waits after the first events of a round: the jobs and the nodes tables
 #: are loaded one after the other, and their events then share one write per stream.
 COALESCE = 0.02
@@ -353,9 +359,11 @@ class EventHub:
         self._serve_some()
 
     def _serve_some(self) -> None:
-        """Write to a chunk of the due streams (their writers wait: no task switch), or wake
-        the writers that must write themselves (a client behind, a cut-off, an end)."""
+        """Write to due streams for a slice (their writers wait: no task switch), or wake the
+        writers that must write themselves (a client behind, a cut-off, an end); the rest
+        after a pause as long as the slice took."""
         due = self._due
+        started = time.perf_counter()
         for _ in range(min(SERVE_CHUNK, len(due))):
             subscription = due.popleft()
             if subscription.overflowed or subscription.closed:
@@ -363,12 +371,15 @@ class EventHub:
             elif not subscription.pending:
                 continue  # listed twice, or its writer took it meanwhile
             elif subscription.write_directly():
-                if subscription.pending:  # more than one piece: the rest in a later turn
+                if subscription.pending:  # more than one piece: the rest in a later slice
                     due.append(subscription)
             else:
                 subscription.wake()
+            if time.perf_counter() - started >= SLICE:
+                break
         if due:
-            asyncio.get_running_loop().call_soon(self._serve_some)
+            pause = max(time.perf_counter() - started, SLICE)
+            asyncio.get_running_loop().call_later(pause, self._serve_some)
         else:
             self._serving = False
 
