@@ -141,12 +141,12 @@ def main() -> None:
         shutil.rmtree(state_dir, ignore_errors=True)
     results["rows"] = rows
     print(f"slurmgate embedded backend, {results['machine']}, Python {results['python']}")
-    print(f"{'measure':<36}{'version':<10}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'MB':>7}")
+    print(f"{'measure':<36}{'version':<10}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'kB':>9}")
     for name, by_version in rows.items():
         for version, row in by_version.items():
             print(
                 f"{name:<36}{version:<10}{row['requests_per_s']:>9.1f}{row['p50_ms']:>9.1f}"
-                f"{row['p99_ms']:>9.1f}{row['bytes'] / 1e6:>7.1f}"
+                f"{row['p99_ms']:>9.1f}{row['bytes'] / 1e3:>9,.0f}"
             )
     print(f"gateway RSS after the runs: {results['rss_mb']} MB")
     out_dir = ROOT / "bench" / "results"
