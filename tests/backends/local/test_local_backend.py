@@ -360,6 +360,26 @@ async def test_update_changes_pending_fields_and_refuses_them_once_running(
     assert caught.value.error_number == ESLURM_JOB_FINISHED
 
 
+async def test_annotating_jobs_costs_no_scheduling_pass_but_reprioritising_one_does(
+    make_backend: Factory, tmp_path: Path
+) -> None:
+    backend = await make_backend(sched_interval=60)
+
+    def cycles() -> int:
+        return backend.diag.snapshot(now=0, pending=0, running=0, uids={}).schedule_cycle_total
+
+    job_id = await submit(backend, spec(tmp_path, hold=True))
+    await wait_until(lambda: cycles() >= 1)
+    await asyncio.sleep(0.5)  # the submission's pass, coalesced, is over
+    before = cycles()
+    for n in range(20):
+        await backend.update_job(ROOT, job_id, JobUpdate(comment=f"note {n}"))
+    await asyncio.sleep(0.5)
+    assert cycles() == before and backend.jobs[job_id].comment == "note 19"
+    await backend.update_job(ROOT, job_id, JobUpdate(priority=5))
+    await wait_until(lambda: cycles() > before)
+
+
 async def test_users_may_lower_but_not_raise_a_time_limit(
     make_backend: Factory, tmp_path: Path
 ) -> None:

@@ -41,6 +41,11 @@ from slurmgate.domain.slurm_errno import (
     ESLURM_JOB_NOT_PENDING,
 )
 
+#: What the scheduler never looks at: changing only these needs no scheduling pass (a pass
+#: goes over every job, on the event loop; a portal annotating jobs must not cost one each).
+#: Not the name: a singleton dependency waits on other jobs of the same name.
+_UNSCHEDULED = frozenset({"comment", "standard_output", "standard_error", "wckey"})
+
 _PENDING_ONLY = frozenset(
     {
         "hold",
@@ -159,7 +164,8 @@ class JobUpdates:
             table.touch(job)
             if job.state is JobState.RUNNING and update.time_limit is not None:
                 self._arm_time_limit(job)
-        self._wake()
+        if not update.changed_fields().keys() <= _UNSCHEDULED:
+            self._wake()
 
 
 def _resize(
