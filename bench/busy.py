@@ -3,6 +3,7 @@ GETs while a huge job list is being served.
 
 Usage:
     python bench/busy.py embedded [--jobs 20000] [--duration 10] [--connections 8] [--rate 20]
+                                  [--encoding identity|gzip]
     python bench/busy.py lab [--jobs 20000] [...]          (as root: the lab cluster on the host)
     scripts/lab-cluster run 24.11 -- .lab/venv-24.11/bin/python bench/busy.py lab [...]
     python bench/busy.py big [--jobs 100000] [--duration 10] [--readers 2]
@@ -13,7 +14,9 @@ change their comment (updates through the gateway on the embedded cluster; ``sco
 on the lab, as changes made elsewhere; their name stays "bench", which the cancellation and the
 clean-up select them by); and while every one of the jobs is cancelled at once (one ``DELETE
 jobs`` through the gateway; ``scancel`` on the lab). For each: req/s, p50, p99, and the
-gateway's RSS (largest seen during the run), then busy / quiet.
+gateway's RSS (largest seen during the run), then busy / quiet. ``--encoding gzip`` asks for
+compressed answers, as Python's requests and httpx and browsers do (the size shown is then the
+compressed one).
 
 ``big`` queues ``--jobs`` held jobs on the embedded cluster and measures small GETs (ping,
 diag, one job, in turn) on two connections alone, then while ``--readers`` other connections
@@ -156,6 +159,14 @@ def listing(gateway: Gateway) -> bytes:
     return response.content
 
 
+def sent_size(gateway: Gateway, encoding: str) -> int:
+    """The bytes of GET jobs' body as sent in ``encoding`` (compressed, if it is)."""
+    headers = {**gateway.headers, "Accept-Encoding": encoding}
+    with httpx.stream("GET", gateway.url("jobs"), headers=headers, timeout=300) as response:
+        response.raise_for_status()
+        return sum(len(part) for part in response.iter_raw())
+
+
 def held_job(workdir: str, version: str) -> str:
     job: dict[str, object] = {"name": "bench", "hold": True, "current_working_directory": workdir}
     if version in ("v0.0.36", "v0.0.37", "v0.0.38"):
@@ -189,7 +200,7 @@ def measure(
             stats = run_wrk(
                 wrk,
                 gateway.url("jobs"),
-                request_lua(gateway.headers),
+                request_lua({**gateway.headers, "Accept-Encoding": args.encoding}),
                 duration=args.duration,
                 connections=args.connections,
                 timeout_s=30,
@@ -197,7 +208,7 @@ def measure(
     if background.error is not None:
         raise RuntimeError(f"the run's background action failed: {background.error!r}")
     stats["rss_peak_mb"] = round(rss.peak, 1)
-    stats["bytes"] = float(len(listing(gateway)))
+    stats["bytes"] = float(sent_size(gateway, args.encoding))
     return stats
 
 
@@ -359,6 +370,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0, help="job changes a second")
     parser.add_argument("--readers", type=int, default=2, help="big: connections for GET jobs")
     parser.add_argument("--version", default="", help="API version (default v0.0.38)")
+    parser.add_argument("--encoding", default="identity", help="GET jobs' Accept-Encoding")
     args = parser.parse_args()
     args.version_given = bool(args.version)
     args.version = args.version or "v0.0.38"
@@ -376,6 +388,7 @@ def main() -> None:
         "connections": args.connections,
         "rate": args.rate,
         "api_version": args.version,
+        "encoding": args.encoding,
         "load_before": [round(x, 2) for x in load],
         **run(args, wrk),
     }
@@ -390,6 +403,7 @@ def main() -> None:
 def print_table(results: dict[str, object]) -> None:
     print(
         f"{results['backend']}, {results['jobs']} jobs, API {results['api_version']}, "
+        f"{results['encoding']}, "
         f"{results['machine']}, {results['date']}, load before {results['load_before']}"
     )
     head = f"{'run':<32}{'req/s':>9}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}{'RSS MB':>8}"
