@@ -219,6 +219,32 @@ async def test_records_of_their_own_are_rendered_again_only_when_they_differ() -
     assert 501 not in store.pieces  # pieces of records gone are dropped
 
 
+async def test_generations_nobody_read_compressed_keep_the_compressed_segments() -> None:
+    # A client's own writes make a generation per read; compressed answers come now and then.
+    records = [Record(n, f"job {n} " * (n % 7)) for n in range(1, 3001)]
+    store, render = PieceStore(), Renders()
+    table = table_of(records, None)
+    await answer(store, table, render)
+    compressed = dict(store.compressed)
+    for n in (100, 1500, 2900):
+        records = [*records[: n - 1], Record(n, "changed"), *records[n:]]
+        table = table_of(records, table)
+        await assemble(
+            store,
+            table,
+            lambda: (table.items, ()),
+            stamps_of.JOBS.key,
+            render,
+            (b'{"meta":{},"jobs":[', b'],"errors":[]}'),
+            live=False,
+        )  # read plain only
+    body, packed = await answer(store, table, render)
+    assert gzip.decompress(packed) == body == expected(records)
+    # Compressed anew (another object) only for the segments of the three changes.
+    again = [k for k, v in store.compressed.items() if compressed.get(k) is not v]
+    assert len(store.compressed) > 8 and 1 <= len(again) <= 3
+
+
 def test_an_unchanged_load_is_told_apart_from_a_reordered_one() -> None:
     records = [Record(n, "x") for n in range(1, 10)]
     first = table_of(records, None)

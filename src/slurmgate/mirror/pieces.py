@@ -19,8 +19,8 @@ of the whole body complete it. A segment is compressed again only when one of it
 changed. It costs a little ratio: no back-reference crosses a segment.
 
 Memory: pieces of records gone from the table are dropped with the table's next generation;
-compressed segments that no answer of the previous generation used, likewise; a version nobody
-has read for ``IDLE_STORE`` seconds is dropped whole.
+compressed segments when no compressed answer of the last two generations that had one used
+them; a version nobody has read for ``IDLE_STORE`` seconds is dropped whole.
 """
 
 from __future__ import annotations
@@ -58,20 +58,34 @@ SegmentKey = tuple[bool, tuple[Listed, ...]]
 
 
 class _Kept(dict[SegmentKey, bytes]):
-    """Segments of the current generation, and of the one before (until this one's answers
-    have taken what they still use)."""
+    """Segments compressed for the answers of the latest generation that was compressed, and
+    of the one compressed before it (until the newer answers have taken what they still use).
+
+    Generations nobody asked for compressed do not count: while a client's own writes make a
+    new generation for each of its reads, several may pass between two compressed answers, and
+    the segments that did not change must still be found."""
 
     def __init__(self) -> None:
         super().__init__()
         self.older: dict[SegmentKey, bytes] = {}
+        #: Whether an answer was compressed since the last rotation.
+        self.used = False
 
     def find(self, key: SegmentKey) -> bytes | None:
         found = self.get(key)
         return self.older.get(key) if found is None else found
 
+    def add(self, made: dict[SegmentKey, bytes]) -> None:
+        self.update(made)
+        self.used = True
+
     def rotate(self) -> None:
+        """A new generation: what no compressed answer took since the last rotation goes."""
+        if not self.used:
+            return
         self.older = dict(self)
         self.clear()
+        self.used = False
 
 
 class PieceStore:
@@ -203,7 +217,7 @@ async def assemble(
     async def compress() -> bytes:
         compressed = store.compressed
         packed, made = await asyncio.to_thread(_gzipped, compressed, envelope, gathered, body)
-        compressed.update(made)
+        compressed.add(made)
         return packed
 
     return Built(body, headers, compress)
