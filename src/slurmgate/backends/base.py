@@ -7,6 +7,7 @@ user and the embedded one can apply the same ownership rules slurmctld applies.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Generic, Protocol, TypeVar, runtime_checkable
@@ -102,6 +103,10 @@ class Listing(Generic[T]):
     last_update: int
     #: False when the caller's ``updated_since`` is current: ``items`` is then empty.
     changed: bool = True
+    #: Live records only: each record's stamp by its key, a number that changes with every
+    #: change of the record and never goes back, when the backend keeps one (finer than
+    #: ``last_update``'s seconds). None: the mirror stamps them by ``last_update``.
+    stamps: dict[Hashable, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)

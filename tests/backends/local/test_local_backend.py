@@ -662,6 +662,27 @@ async def test_job_list_honours_updated_since(make_backend: Factory, tmp_path: P
     assert (await backend.list_jobs(ROOT, updated_since=listed.last_update)).items
 
 
+async def test_job_list_stamps_change_exactly_for_the_jobs_changed_since_the_last_listing(
+    make_backend: Factory, tmp_path: Path
+) -> None:
+    # Finer than last_update's seconds: the mirror renders again only what changed.
+    backend = await make_backend(sched_interval=60)
+    ids = [await submit(backend, spec(tmp_path, hold=True)) for _ in range(3)]
+    first = await backend.list_jobs(ROOT)
+    assert first.stamps is not None and first.stamps.keys() == set(ids)
+    await backend.update_job(ROOT, ids[1], JobUpdate(comment="one"))
+    second = await backend.list_jobs(ROOT, updated_since=first.last_update)
+    assert second.stamps is not None
+    assert [second.stamps[i] != first.stamps[i] for i in ids] == [False, True, False]
+    # Listed again within that second: listed as changed, with the same stamps.
+    third = await backend.list_jobs(ROOT, updated_since=second.last_update)
+    assert not third.changed or third.stamps == second.stamps
+    # A whole listing renews every stamp, and none goes back.
+    whole = await backend.list_jobs(ROOT)
+    assert whole.stamps is not None
+    assert all(whole.stamps[i] > second.stamps[i] for i in ids)
+
+
 # -- restarts ---------------------------------------------------------------------------------
 
 

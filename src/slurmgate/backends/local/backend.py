@@ -282,7 +282,7 @@ class LocalBackend(AccountingDelegate):
                 j for j in self.jobs.values() if not j.state.is_finished or j.end_time >= horizon
             ]
             jobs.sort(key=lambda j: j.job_id)
-            return Listing(jobs, now)
+            return Listing(jobs, now, stamps=self.table.stamps(jobs, whole=not updated_since))
 
     async def get_job(self, principal: Principal, job_id: int) -> list[Job]:
         with self.diag.rpc("REQUEST_JOB_INFO_SINGLE", principal.user_name):

@@ -8,6 +8,7 @@ Arrays and heterogeneous jobs are indexed by their leader's id, as Slurm reads s
 from __future__ import annotations
 
 import time
+from collections.abc import Hashable
 
 from slurmgate.backends.local.store import JobStore
 from slurmgate.domain import BackendUnavailable, Job
@@ -21,6 +22,12 @@ class JobTable:
         self.hets: dict[int, list[int]] = {}
         #: When a job last changed (Unix seconds): listings compare it with ``updated_since``.
         self.last_change = 0
+        #: Counts changes; each job's count at its last change. Finer than seconds: the
+        #: mirror renders again exactly the jobs changed since its previous load.
+        self.revision = 0
+        self.revisions: dict[int, int] = {}
+        #: The count at the last whole listing: no stamp is older.
+        self._base = 0
         #: The next job id to give out; ids are never reused.
         self.next_job_id = first_job_id
         #: Jobs given ids whose records are not committed yet (MaxJobCount counts them).
@@ -45,8 +52,23 @@ class JobTable:
         stamp = int(time.time()) if now is None else now
         job.last_update = stamp
         self.last_change = max(self.last_change, stamp)
+        self.revision += 1
+        self.revisions[job.job_id] = self.revision
         if self._store is not None:
             self._store.save_nowait([job])
+
+    def stamps(self, jobs: list[Job], *, whole: bool) -> dict[Hashable, int]:
+        """Each job's stamp for the mirror: its count at its last change, which grows with
+        every change of it. A ``whole`` listing renews every stamp (a field that changes
+        without ``touch``, such as a pending reason, is shown anew at the latest then)."""
+        if whole:
+            self.revision += 1
+            self._base = self.revision
+        revisions, base = self.revisions, self._base
+        stamps: dict[Hashable, int] = {
+            job.job_id: max(revisions.get(job.job_id, 0), base) for job in jobs
+        }
+        return stamps
 
     def payload_key(self, job: Job) -> int:
         """Whose script ``job`` runs: an array's or het job's, or its own."""
@@ -89,6 +111,7 @@ class JobTable:
 
     def unindex(self, job: Job) -> None:
         self.jobs.pop(job.job_id, None)
+        self.revisions.pop(job.job_id, None)
         for index, key in ((self.arrays, job.array_job_id), (self.hets, job.het_job_id)):
             if key and key in index:
                 index[key] = [i for i in index[key] if i != job.job_id]
