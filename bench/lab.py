@@ -1,7 +1,8 @@
 """slurmgate and the real slurmrestd side by side on the lab cluster, in the same run.
 
-Usage (as root): python bench/lab.py [--duration 10] [--connections 4] [--submit-duration 3]
-                                     [--jobs 1000] [--measures ping,diag,...] [--version v]
+Usage (as root): python bench/lab.py [--duration 10] [--connections 8] [--submit-connections 4]
+                                     [--submit-duration 3] [--jobs 1000] [--measures ping,...]
+                                     [--version v]
 
 On the other releases' labs, inside their roots, with that release's Python:
     scripts/lab-cluster run 24.11 -- .lab/venv-24.11/bin/python bench/lab.py ...
@@ -162,8 +163,9 @@ def measure(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
-    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=8, help="for the small GETs")
     parser.add_argument("--jobs-connections", type=int, default=8, help="connections for GET jobs")
+    parser.add_argument("--submit-connections", type=int, default=4, help="for POST job/submit")
     parser.add_argument(
         "--submit-duration",
         type=int,
@@ -203,6 +205,7 @@ def main() -> None:
         "slurm": subprocess.run(["sinfo", "-V"], capture_output=True, text=True).stdout.strip(),
         "connections": args.connections,
         "jobs_connections": args.jobs_connections,
+        "submit_connections": args.submit_connections,
         "duration_s": args.duration,
         "release": lab.release,
         "api_version": VERSION,
@@ -240,6 +243,7 @@ def main() -> None:
                 lua,
                 args,
                 duration=args.submit_duration,
+                connections=args.submit_connections,
                 order=("slurmrestd", "slurmgate", "slurmgate", "slurmrestd"),
             )
     finally:
@@ -261,7 +265,8 @@ def print_table(results: dict[str, object], rows: dict[str, dict[str, dict[str, 
         f"{results['machine']}, {results['date']}"
     )
     print(
-        f"{results['connections']} connections ({results['jobs_connections']} for GET jobs), "
+        f"{results['connections']} connections ({results['jobs_connections']} for GET jobs, "
+        f"{results['submit_connections']} for submissions), "
         f"{results['duration_s']} s per measure"
     )
     head = f"{'measure':<28}{'daemon':<12}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
