@@ -16,8 +16,7 @@ from slurmgate.api.versions import VERSIONS
 from tests.support.documents import (
     DOCUMENTS,
     Difference,
-    body_schema,
-    differences,
+    body_differences,
     official,
     operations,
 )
@@ -34,16 +33,7 @@ CHECKED = sorted(v for v in VERSIONS if v in DOCUMENTS)
 def _differences(version: str) -> list[Difference]:
     theirs_doc = official(version)
     theirs, mine = operations(theirs_doc, version), operations(OURS, version)
-    found = []
-    for key in sorted(theirs.keys() & mine.keys()):
-        path, method = key
-        for which in ("request", "response"):
-            found += differences(
-                body_schema(theirs[key], theirs_doc, which),
-                body_schema(mine[key], OURS, which),
-                f"{method.upper()} {path} {which} $",
-            )
-    return found
+    return body_differences(theirs_doc, theirs, OURS, mine)
 
 
 #: Official operations slurmgate answers 501 to (NotSupported, in the envelope) and leaves out

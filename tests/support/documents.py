@@ -135,6 +135,25 @@ def differences(theirs: Any, ours: Any, where: str) -> Iterator[Difference]:
         yield from differences(props_theirs.get(key), props_ours.get(key), f"{where}.{key}")
 
 
+Operations = dict[tuple[str, str], Any]
+
+
+def body_differences(
+    theirs_doc: dict[str, Any], theirs: Operations, ours_doc: dict[str, Any], ours: Operations
+) -> list[Difference]:
+    """Where the request and answer bodies of the operations both documents have disagree."""
+    found: list[Difference] = []
+    for key in sorted(theirs.keys() & ours.keys()):
+        path, method = key
+        for which in ("request", "response"):
+            found += differences(
+                body_schema(theirs[key], theirs_doc, which),
+                body_schema(ours[key], ours_doc, which),
+                f"{method.upper()} {path} {which} $",
+            )
+    return found
+
+
 @dataclass(frozen=True)
 class Erratum:
     """A place where the official document is wrong about the daemon, and slurmgate is not."""

@@ -11,7 +11,7 @@ import functools
 from typing import Any
 
 from slurmgate.api.openapi import build_openapi
-from tests.support.documents import Difference, body_schema, differences, document, operations
+from tests.support.documents import Difference, body_differences, document, operations
 
 #: The documents each version's slurmdb operations are held to: its daemons', then SchedMD's.
 SLURMDB_DOCUMENTS: dict[str, tuple[str, ...]] = {
@@ -44,16 +44,7 @@ def slurmdb_differences(version: str, name: str) -> list[Difference]:
     theirs_doc = document(name)
     theirs = slurmdb_operations(theirs_doc, version)
     mine = slurmdb_operations(ours(), version)
-    found: list[Difference] = []
-    for key in sorted(theirs.keys() & mine.keys()):
-        path, method = key
-        for which in ("request", "response"):
-            found += differences(
-                body_schema(theirs[key], theirs_doc, which),
-                body_schema(mine[key], ours(), which),
-                f"{method.upper()} {path} {which} $",
-            )
-    return found
+    return body_differences(theirs_doc, theirs, ours(), mine)
 
 
 def all_slurmdb_differences() -> dict[str, list[Difference]]:

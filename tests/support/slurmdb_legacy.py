@@ -14,8 +14,8 @@ from slurmgate.api.versions import db_v0036, db_v0037, db_v0038
 from slurmgate.api.versions.version import Version, VersionSpec
 from tests.support.documents import (
     Difference,
+    body_differences,
     body_schema,
-    differences,
     document,
     operations,
     resolve,
@@ -98,16 +98,7 @@ def document_differences(name: str) -> list[Difference]:
     daemon's, request and answer bodies alike."""
     theirs_doc, ours_doc = document(SERVED), generated()
     theirs, mine = slurmdb_operations(theirs_doc, name), slurmdb_operations(ours_doc, name)
-    found: list[Difference] = []
-    for key in sorted(theirs.keys() & mine.keys()):
-        path, method = key
-        for which in ("request", "response"):
-            found += differences(
-                body_schema(theirs[key], theirs_doc, which),
-                body_schema(mine[key], ours_doc, which),
-                f"{method.upper()} {path} {which} $",
-            )
-    return found
+    return body_differences(theirs_doc, theirs, ours_doc, mine)
 
 
 def _template(operations_: dict[tuple[str, str], Any], path: str, method: str) -> str:
@@ -153,13 +144,4 @@ def official_differences() -> list[Difference]:
         if method in item
     }
     mine = slurmdb_operations(ours_doc, "dbv0.0.38")
-    found: list[Difference] = []
-    for key in sorted(theirs.keys() & mine.keys()):
-        path, method = key
-        for which in ("request", "response"):
-            found += differences(
-                body_schema(theirs[key], theirs_doc, which),
-                body_schema(mine[key], ours_doc, which),
-                f"{method.upper()} {path} {which} $",
-            )
-    return found
+    return body_differences(theirs_doc, theirs, ours_doc, mine)
