@@ -93,6 +93,22 @@ def test_a_named_record(alice: Daemons, lab: Lab, version: str) -> None:
         _assert_alike(version, template, full, restd, gate)
 
 
+def _submit(alice: Daemons, workdir: Path, script: str, name: str, **job: object) -> int:
+    """A batch job submitted through slurmrestd in v0.0.38, working in ``workdir``."""
+    return alice.submit(
+        "v0.0.38",
+        {
+            "script": script,
+            "job": {
+                "name": name,
+                **job,
+                "current_working_directory": str(workdir),
+                "environment": {"PATH": "/bin:/usr/bin"},
+            },
+        },
+    )
+
+
 def _finished(
     alice: Daemons,
     workdir: Path,
@@ -105,17 +121,7 @@ def _finished(
     cancel: bool = False,
 ) -> tuple[str, Answer, Answer]:
     """A job run to its end, and its record as both daemons print it once slurmdbd has it."""
-    job_id = alice.submit(
-        "v0.0.38",
-        {
-            "script": f"#!/bin/sh\n{script}\n",
-            "job": {
-                "name": name,
-                "current_working_directory": str(workdir),
-                "environment": {"PATH": "/bin:/usr/bin"},
-            },
-        },
-    )
+    job_id = _submit(alice, workdir, f"#!/bin/sh\n{script}\n", name)
     cancel_at_end(alice, job_id)
     alice.wait_for([job_id], {state})
     if cancel:  # once it runs, through slurmrestd
@@ -306,18 +312,7 @@ def test_an_array_job(
     alice: Daemons, workdir: Path, cancel_at_end: CancelAtEnd, version: str
 ) -> None:
     """An array's id names every task's record; each task with its index, alike in both."""
-    job_id = alice.submit(
-        "v0.0.38",
-        {
-            "script": "#!/bin/sh\ntrue\n",
-            "job": {
-                "name": "sg-dbarray",
-                "array": "0-1",
-                "current_working_directory": str(workdir),
-                "environment": {"PATH": "/bin:/usr/bin"},
-            },
-        },
-    )
+    job_id = _submit(alice, workdir, "#!/bin/sh\ntrue\n", "sg-dbarray", array="0-1")
     cancel_at_end(alice, job_id)
     path = f"/slurmdb/{version}/job/{job_id}"
     for _ in range(300):  # until slurmdbd has both tasks' ends
@@ -338,17 +333,7 @@ def test_a_running_job(
     alice: Daemons, workdir: Path, cancel_at_end: CancelAtEnd, version: str
 ) -> None:
     """A job still running: no end, and the exit slurmdbd holds until then (0, a success)."""
-    job_id = alice.submit(
-        "v0.0.38",
-        {
-            "script": "#!/bin/sh\nsleep 300\n",
-            "job": {
-                "name": "sg-dbrunning",
-                "current_working_directory": str(workdir),
-                "environment": {"PATH": "/bin:/usr/bin"},
-            },
-        },
-    )
+    job_id = _submit(alice, workdir, "#!/bin/sh\nsleep 300\n", "sg-dbrunning")
     cancel_at_end(alice, job_id)
     alice.wait_for([job_id], {"RUNNING"})
     path = f"/slurmdb/{version}/job/{job_id}"
@@ -372,18 +357,7 @@ def test_a_job_cancelled_before_it_ran(
     alice: Daemons, workdir: Path, cancel_at_end: CancelAtEnd, version: str
 ) -> None:
     """A held job cancelled: no nodes, no start, no steps, alike in both."""
-    job_id = alice.submit(
-        "v0.0.38",
-        {
-            "script": "#!/bin/sh\ntrue\n",
-            "job": {
-                "name": "sg-dbheld",
-                "hold": True,
-                "current_working_directory": str(workdir),
-                "environment": {"PATH": "/bin:/usr/bin"},
-            },
-        },
-    )
+    job_id = _submit(alice, workdir, "#!/bin/sh\ntrue\n", "sg-dbheld", hold=True)
     cancel_at_end(alice, job_id)
     alice.wait_for([job_id], {"PENDING"})
     alice.cancel(job_id)
