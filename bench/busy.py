@@ -30,6 +30,7 @@ table and writes bench/results/busy-<scenario>-<time>.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -39,7 +40,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -239,17 +240,28 @@ def scenario_rows(
     return rows
 
 
-def embedded(args: argparse.Namespace, wrk: str) -> dict[str, object]:
+@contextlib.contextmanager
+def queued_embedded(args: argparse.Namespace) -> Iterator[tuple[Gateway, list[int]]]:
+    """An embedded gateway of its own with ``args.jobs`` held jobs queued by the current user;
+    stopped and its state removed afterwards."""
     state_dir = Path(tempfile.mkdtemp(prefix="slurmgate-bench-busy-"))
     workdir = state_dir / "out"
     workdir.mkdir()
     process, base_url = start_gateway(state_dir, EMBEDDED_CONFIG)
     try:
-        user = current_user()
-        token = mint(read_key(state_dir), user, lifespan=7200, now=int(time.time()))
+        token = mint(read_key(state_dir), current_user(), lifespan=7200, now=int(time.time()))
         gateway = Gateway(base_url, process.pid, {"X-SLURM-USER-TOKEN": token}, args.version)
-        ids = queue_jobs(gateway, held_job(str(workdir), args.version), args.jobs)
-        client = httpx.Client(headers=gateway.headers, timeout=60)
+        yield gateway, queue_jobs(gateway, held_job(str(workdir), args.version), args.jobs)
+    finally:
+        stop_process(process)
+        shutil.rmtree(state_dir, ignore_errors=True)
+
+
+def embedded(args: argparse.Namespace, wrk: str) -> dict[str, object]:
+    with (
+        queued_embedded(args) as (gateway, ids),
+        httpx.Client(headers=gateway.headers, timeout=60) as client,
+    ):
 
         def change(ids: list[int], n: int) -> None:
             job = ids[(n * 7919) % len(ids)]  # spread over the whole table
@@ -257,17 +269,13 @@ def embedded(args: argparse.Namespace, wrk: str) -> dict[str, object]:
             client.post(gateway.url(f"job/{job}"), json=update).raise_for_status()
 
         def cancel() -> None:
-            selection = {"signal": "SIGKILL", "job_name": "bench", "user_name": user}
+            selection = {"signal": "SIGKILL", "job_name": "bench", "user_name": current_user()}
             client.request(
-                "DELETE", f"{base_url}/slurm/v0.0.41/jobs", json=selection
+                "DELETE", f"{gateway.base_url}/slurm/v0.0.41/jobs", json=selection
             ).raise_for_status()
 
         rows = scenario_rows(wrk, gateway, args, change, cancel, ids)
-        client.close()
         return {"backend": "embedded", "jobs": len(ids), "rows": rows}
-    finally:
-        stop_process(process)
-        shutil.rmtree(state_dir, ignore_errors=True)
 
 
 def lab(args: argparse.Namespace, wrk: str) -> dict[str, object]:
@@ -315,14 +323,7 @@ def lab(args: argparse.Namespace, wrk: str) -> dict[str, object]:
 
 
 def big(args: argparse.Namespace, wrk: str) -> dict[str, object]:
-    state_dir = Path(tempfile.mkdtemp(prefix="slurmgate-bench-busy-"))
-    workdir = state_dir / "out"
-    workdir.mkdir()
-    process, base_url = start_gateway(state_dir, EMBEDDED_CONFIG)
-    try:
-        token = mint(read_key(state_dir), current_user(), lifespan=7200, now=int(time.time()))
-        gateway = Gateway(base_url, process.pid, {"X-SLURM-USER-TOKEN": token}, args.version)
-        ids = queue_jobs(gateway, held_job(str(workdir), args.version), args.jobs)
+    with queued_embedded(args) as (gateway, ids):
         size = len(listing(gateway))  # rendered once before the runs
         small = request_lua(gateway.headers) + SMALL_LUA.format(version=args.version, job=ids[-1])
         rows: dict[str, dict[str, float]] = {}
@@ -356,9 +357,6 @@ def big(args: argparse.Namespace, wrk: str) -> dict[str, object]:
         listed["bytes"] = float(size)
         rows[f"GET jobs, {args.readers} readers"] = listed
         return {"backend": "embedded", "jobs": len(ids), "rows": rows}
-    finally:
-        stop_process(process)
-        shutil.rmtree(state_dir, ignore_errors=True)
 
 
 def main() -> None:
