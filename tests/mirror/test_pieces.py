@@ -258,17 +258,6 @@ class LiveJob:
     last_update: int
 
 
-def test_a_live_record_is_taken_as_changed_when_marked_since_the_previous_load() -> None:
-    jobs = [LiveJob(n, 100) for n in range(1, 6)]
-    first = Table(jobs, 200, 200, 1, 0.0, stamps_of.live(None, jobs, stamps_of.JOBS, 1, whole=True))
-    jobs[1].last_update = 200  # in the second of the previous load: maybe after it
-    jobs[3].last_update = 201
-    stamps = stamps_of.live(first, jobs, stamps_of.JOBS, 2, whole=False)
-    assert stamps == {1: 1, 2: 2, 3: 1, 4: 2, 5: 1}
-    # A whole load: some fields change unmarked, so every record counts as changed.
-    assert set(stamps_of.live(first, jobs, stamps_of.JOBS, 2, whole=True).values()) == {2}
-
-
 def test_a_field_no_version_prints_does_not_count_as_a_change() -> None:
     # A real cluster's job carries the time of the load that read it.
     jobs = [LiveJob(n, 100) for n in range(1, 4)]

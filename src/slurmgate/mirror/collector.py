@@ -237,10 +237,9 @@ class Mirror:
         else:
             generation = previous.generation + 1 if previous is not None else 1
             if live:
-                whole = since == 0
                 stamps = listing.stamps
                 if stamps is None:
-                    stamps = stamps_of.live(previous, listing.items, keyed, generation, whole=whole)
+                    stamps = stamps_of.live(listing.items, keyed, generation)
             else:
                 # A comparison per record: a few milliseconds per thousand, off the loop.
                 stamps = await asyncio.to_thread(

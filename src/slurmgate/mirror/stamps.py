@@ -25,13 +25,10 @@ from slurmgate.mirror.tables import Stamps, Table
 
 @dataclass(frozen=True, slots=True)
 class Keyed:
-    """How the records of a resource are told apart, and how a live one tells its changes."""
+    """How the records of a resource are told apart and compared."""
 
     #: The attribute that names a record (a job's id, a node's name).
     key_field: str
-    #: Live records: the attribute holding when the backend last marked a change of the
-    #: record (Unix time). None: such records tell nothing, and every one is taken as changed.
-    marked_field: str | None = None
     #: Fields no version prints, left out of comparisons (a real cluster's job carries the
     #: time of the load that read it: every job would differ from the previous load's).
     unprinted: frozenset[str] = frozenset()
@@ -59,7 +56,7 @@ class _SameBut:
         return type(b) is kind and printed(a) == printed(b)
 
 
-JOBS = Keyed("job_id", "last_update", frozenset({"last_update"}))
+JOBS = Keyed("job_id", frozenset({"last_update"}))
 NODES = Keyed("name")
 #: By resource name (the collector's ``Resource`` values).
 KEYED_BY = {"jobs": JOBS, "nodes": NODES}
@@ -92,21 +89,7 @@ def compared(
     return None if unchanged else stamps
 
 
-def live(
-    previous: Table[Any] | None,
-    items: Sequence[Any],
-    keyed: Keyed,
-    generation: int,
-    *,
-    whole: bool,
-) -> Stamps:
-    """The stamps of ``items`` (live records) after a load; ``whole``: a whole load."""
-    if previous is None or previous.stamps is None or whole or keyed.marked_field is None:
-        return dict.fromkeys(map(keyed.key, items), generation)
-    old, since = previous.stamps, previous.last_update
-    keys = list(map(keyed.key, items))
-    stamps = {key: old.get(key, generation) for key in keys}
-    for key, marked in zip(keys, map(attrgetter(keyed.marked_field), items), strict=True):
-        if marked >= since:
-            stamps[key] = generation
-    return stamps
+def live(items: Sequence[Any], keyed: Keyed, generation: int) -> Stamps:
+    """The stamps of live records whose backend gives none of its own (``Listing.stamps``):
+    such records tell nothing of their changes, so every one is taken as changed."""
+    return dict.fromkeys(map(keyed.key, items), generation)
