@@ -136,9 +136,9 @@ async def accounts_association(request: Request) -> Response:
             described, version.spec.records["account_short"], Account, "#/account/", reading,
             "account_short", name="",
         )  # fmt: skip
-    known = await accounting.accounts(principal, AccountQuery(names=add.accounts))
+    known = {a.name for a in await accounting.accounts(principal, AccountQuery(names=add.accounts))}
     await accounting.add_accounts_with_associations(principal, account, add)
-    fresh = [name for name in add.accounts if name not in {a.name for a in known}]
+    fresh = [name for name in add.accounts if name not in known]
     added = [added_accounts_text(account, add, fresh, info.cluster_name)]
     return ok(
         version.answer("db_accounts_association", info, result=added, warnings=reading.warnings)
@@ -162,9 +162,9 @@ async def users_association(request: Request) -> Response:
         described, version.spec.records["user_short"], User, "#/user/", reading,
         "user_short", name="",
     )  # fmt: skip
-    known = await accounting.users(principal, UserQuery(names=add.users))
+    known = {u.name for u in await accounting.users(principal, UserQuery(names=add.users))}
     await accounting.add_users_with_associations(principal, add, user)
-    fresh = [name for name in add.users if name not in {u.name for u in known}]
+    fresh = [name for name in add.users if name not in known]
     added = [added_users_text(user, add, fresh, info.cluster_name)]
     return ok(version.answer("db_users_association", info, result=added, warnings=reading.warnings))
 
