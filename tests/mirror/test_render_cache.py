@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
 
 from slurmgate.mirror import RenderCache
-from slurmgate.mirror.rendered import Headers
+from slurmgate.mirror.rendered import STALE_FROM, Built, Headers
 
 
 def renderer(body: bytes, calls: list[bytes]) -> Callable[[], tuple[bytes, Headers]]:
@@ -69,3 +69,88 @@ async def test_a_failed_rendering_fails_its_waiters_and_is_not_kept() -> None:
         await cache.get("jobs", 1, broken, in_thread=True)
     rendered = await cache.get("jobs", 1, renderer(b"ok", []), in_thread=False)
     assert rendered.body == b"ok"
+
+
+def big(tag: bytes) -> bytes:
+    """A body large enough to be answered from its previous rendering while remade."""
+    return tag * (STALE_FROM // len(tag) + 1)
+
+
+async def slow_build(body: bytes, started: asyncio.Event, release: asyncio.Event) -> Built:
+    started.set()
+    await release.wait()
+    return Built(body)
+
+
+async def test_a_large_answer_is_served_from_its_previous_rendering_while_remade() -> None:
+    cache = RenderCache(budget=1 << 30)
+    first = await cache.get("jobs", 1, renderer(big(b"a"), []), in_thread=False, current_at=10.0)
+    started, release = asyncio.Event(), asyncio.Event()
+
+    def build() -> Awaitable[Built]:
+        return slow_build(big(b"b"), started, release)
+
+    # The state of generation 1 was current at 10.0; a reader who accepts state from 5.0 on
+    # is answered at once, and the new rendering goes on without it.
+    served = await cache.built("jobs", 2, build, current_at=20.0, oldest=5.0)
+    assert served is first and cache.stale == 1
+    await started.wait()
+    again = await cache.built("jobs", 2, build, current_at=20.0, oldest=5.0)
+    assert again is first and cache.stale == 2
+    release.set()
+    newer = await cache.built("jobs", 2, build, current_at=20.0, oldest=15.0)
+    assert newer.body == big(b"b") and newer.current_at == 20.0
+
+
+async def test_a_reader_who_needs_newer_state_waits_for_the_new_rendering() -> None:
+    cache = RenderCache(budget=1 << 30)
+    await cache.get("jobs", 1, renderer(big(b"a"), []), in_thread=False, current_at=10.0)
+    # Written since 10.0 (read-your-writes), or older than max_age: the previous will not do.
+    fresh = await cache.get(
+        "jobs", 2, renderer(big(b"b"), []), in_thread=False, current_at=20.0, oldest=11.0
+    )
+    assert fresh.body == big(b"b") and cache.stale == 0
+
+
+async def test_small_answers_are_always_rendered_before_they_are_answered() -> None:
+    cache = RenderCache(budget=1 << 20)
+    await cache.get("ping", 1, renderer(b"one", []), in_thread=False, current_at=10.0)
+    newer = await cache.get(
+        "ping", 2, renderer(b"two", []), in_thread=False, current_at=20.0, oldest=0.0
+    )
+    assert newer.body == b"two" and cache.stale == 0
+
+
+async def test_a_rendering_read_compressed_is_replaced_compressed() -> None:
+    cache = RenderCache(budget=1 << 30)
+    first = await cache.get("jobs", 1, renderer(big(b"a"), []), in_thread=False, current_at=10.0)
+    await first.gzipped()
+    started, release = asyncio.Event(), asyncio.Event()
+
+    def build() -> Awaitable[Built]:
+        return slow_build(big(b"b"), started, release)
+
+    assert await cache.built("jobs", 2, build, current_at=20.0, oldest=5.0) is first
+    release.set()
+    async with asyncio.timeout(5):
+        while (newer := await cache.built("jobs", 2, build, current_at=20.0, oldest=5.0)) is first:
+            await asyncio.sleep(0.01)
+    # Compressed before it replaced the previous: compressed readers never wait for it.
+    assert newer.compressed and gzip.decompress(await newer.gzipped()) == big(b"b")
+
+
+async def test_a_failed_rendering_behind_a_stale_answer_is_logged_and_retried(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    cache = RenderCache(budget=1 << 30)
+    first = await cache.get("jobs", 1, renderer(big(b"a"), []), in_thread=False, current_at=10.0)
+
+    def broken() -> tuple[bytes, Headers]:
+        raise ValueError("cannot render")
+
+    assert await cache.get("jobs", 2, broken, in_thread=True, current_at=20.0, oldest=5.0) is first
+    async with asyncio.timeout(5):
+        while "rendering 'jobs' failed" not in caplog.text:
+            await asyncio.sleep(0.01)
+    newer = await cache.get("jobs", 2, renderer(big(b"b"), []), in_thread=False, oldest=15.0)
+    assert newer.body == big(b"b")

@@ -1,9 +1,12 @@
-"""Reads come from the shared mirror: one load serves many readers, writes show at once."""
+"""Reads come from the shared mirror: one load serves many readers, a user's writes show in
+their next read."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 
+from slurmgate.mirror import Mirror, Resource
 from tests.mirror.conftest import Gateway
 
 
@@ -127,3 +130,16 @@ async def test_update_time_after_the_last_change_gets_an_empty_list(gateway: Gat
         "/slurm/v0.0.38/jobs", params={"update_time": "1"}, headers=gateway.headers()
     )
     assert earlier.json()["jobs"] == listed.json()["jobs"]
+
+
+async def test_a_read_waits_only_for_the_readers_own_writes(gateway: Gateway) -> None:
+    mirror: Mirror = gateway.app.state.mirror
+    before = time.monotonic()
+    mirror.wrote("alice")
+    # Alice's next read of what a write changes needs a load begun after her write ...
+    assert mirror.oldest(Resource.JOBS, "alice") >= before
+    assert mirror.oldest(Resource.NODES, "alice") >= before
+    # ... others', and her reads of what no job change shows, only data within max_age.
+    max_age = gateway.app.state.settings.mirror.max_age
+    assert mirror.oldest(Resource.JOBS, "bob") <= time.monotonic() - max_age
+    assert mirror.oldest(Resource.PARTITIONS, "alice") <= time.monotonic() - max_age

@@ -24,6 +24,7 @@ from slurmgate.domain import (
     InvalidRequest,
     NotFound,
     NotSupported,
+    Principal,
     RequeueOptions,
     SlurmgateError,
 )
@@ -49,7 +50,8 @@ def require(backend: Backend, capability: Capability) -> None:
 
 
 def _wrote(request: Request) -> None:
-    request.app.state.mirror.wrote()
+    principal: Principal = request.state.principal
+    request.app.state.mirror.wrote(principal.user_name)
 
 
 async def jobs_signal(request: Request) -> Response:

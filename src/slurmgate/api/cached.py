@@ -18,7 +18,7 @@ AGE_HEADER = "X-Slurmgate-Data-Age"
 GZIP_MIN_BYTES = 1024
 
 
-async def cached_response(request: Request, rendered: Rendered, age: float) -> Response:
+async def cached_response(request: Request, rendered: Rendered) -> Response:
     compress = len(rendered.body) >= GZIP_MIN_BYTES and accepts_gzip(
         request.headers.get("accept-encoding", "")
     )
@@ -29,7 +29,7 @@ async def cached_response(request: Request, rendered: Rendered, age: float) -> R
         # Per user (PrivateData) and changing by the second: clients revalidate, proxies
         # keep nothing.
         "Cache-Control": "private, no-cache",
-        AGE_HEADER: f"{age:.3f}",
+        AGE_HEADER: f"{rendered.age:.3f}",
     }
     headers.update(rendered.headers)
     if matches(request.headers.get("if-none-match"), (rendered.etag, rendered.gzip_etag)):

@@ -103,9 +103,11 @@ def _gateway(out: Exposition, request: Request) -> None:
         gateway.write(out)
     cache: RenderCache = state.responses
     out.family("slurmgate_render_cache_requests_total", "counter",
-               "Answers served from a kept rendering (hit) or rendered anew (miss)")  # fmt: skip
+               "Answers served from a kept rendering (hit), rendered anew (miss), or from the "
+               "previous rendering while a new one was made (stale)")  # fmt: skip
     out.sample("slurmgate_render_cache_requests_total", cache.hits, (("result", "hit"),))
     out.sample("slurmgate_render_cache_requests_total", cache.misses, (("result", "miss"),))
+    out.sample("slurmgate_render_cache_requests_total", cache.stale, (("result", "stale"),))
     out.gauge("slurmgate_render_cache_bytes", "Bytes of renderings kept", cache.size)
     out.gauge("slurmgate_render_cache_entries", "Renderings kept", cache.entries)
     mirror: Mirror = state.mirror

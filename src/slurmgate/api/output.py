@@ -79,7 +79,7 @@ async def job_output(request: Request) -> Response:
     if follow and byte_range:
         raise InvalidRequest("follow=true reads from offset: send no Range", source="range")
     mirror: Mirror = request.app.state.mirror
-    job = await _job(request, mirror, number)
+    job = await _job(request, mirror, number, principal)
     await _check_owner(mirror, principal, job)
     if job.state is JobState.PENDING and not job.start_time:
         raise Conflict(
@@ -108,10 +108,10 @@ async def job_output(request: Request) -> Response:
         os.close(fd)
 
 
-async def _job(request: Request, mirror: Mirror, number: int) -> Job:
+async def _job(request: Request, mirror: Mirror, number: int, principal: Principal) -> Job:
     """The job's record: from the mirror, else (ended and purged, say) from the cluster, read
     as the mirror's service user, who sees every job."""
-    table = await mirror.read(Resource.JOBS)
+    table = await mirror.read(Resource.JOBS, reader=principal.user_name)
     found = mirror.job_index(table).get(number)
     if found is not None:
         return found

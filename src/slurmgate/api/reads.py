@@ -50,15 +50,30 @@ async def _rendered(
     request: Request,
     key: tuple[object, ...],
     stamp: object,
+    resource: Resource,
     table: Table[Any],
     render: Callable[[], tuple[bytes, Headers]],
 ) -> Response:
+    """A response rendered by ``render``, kept while ``table`` shows the same state."""
     cache: RenderCache = request.app.state.responses
     backend: Backend = request.app.state.backend
     # Records of their own are rendered in a thread, so the event loop serves other
     # requests meanwhile; live records must be rendered before anything else runs.
-    rendered = await cache.get(key, stamp, render, in_thread=not backend.live_records)
-    return await cached_response(request, rendered, table.age)
+    rendered = await cache.get(
+        key,
+        stamp,
+        render,
+        in_thread=not backend.live_records,
+        current_at=table.loaded_at,
+        oldest=_mirror(request).oldest(resource, _reader(request)),
+    )
+    return await cached_response(request, rendered)
+
+
+def _reader(request: Request) -> str:
+    """Who reads: a read follows their own writes (see Mirror.read)."""
+    principal: Principal = request.state.principal
+    return principal.user_name
 
 
 def _body(content: object) -> tuple[bytes, Headers]:
@@ -73,6 +88,7 @@ async def diag(request: Request) -> Response:
         request,
         ("diag", version.name),
         table.generation,
+        Resource.STATS,
         table,
         lambda: _body(version.diag(table.items[0], backend.info)),
     )
@@ -85,6 +101,7 @@ async def ping(request: Request) -> Response:
         request,
         ("ping", version.name),
         table.generation,
+        Resource.PING,
         table,
         lambda: _body(version.ping(table.items, backend.info)),
     )
@@ -100,7 +117,7 @@ async def jobs(request: Request) -> Response:
     mirror = _mirror(request)
     since = _since(request, version, "jobs")
     query = JobQuery.parse(request.query_params)
-    table = await mirror.read(Resource.JOBS)
+    table = await mirror.read(Resource.JOBS, reader=principal.user_name)
     rules = await mirror.access()
     viewer = principal.user_name if rules.restricts("jobs", principal.user_name) else WHOLE
     unchanged = bool(since) and table.changed_at < since
@@ -135,8 +152,14 @@ async def jobs(request: Request) -> Response:
     stamp = (table.generation, mirror.access_generation if viewer != WHOLE else 0)
     key = ("jobs", version.name, viewer, query.key(), unchanged)
     cache: RenderCache = request.app.state.responses
-    rendered = await cache.built(key, stamp, build)
-    return await cached_response(request, rendered, table.age)
+    rendered = await cache.built(
+        key,
+        stamp,
+        build,
+        current_at=table.loaded_at,
+        oldest=mirror.oldest(Resource.JOBS, principal.user_name),
+    )
+    return await cached_response(request, rendered)
 
 
 async def job(request: Request) -> Response:
@@ -146,7 +169,7 @@ async def job(request: Request) -> Response:
     number = job_id(request)
     touched(request, number)
     mirror = _mirror(request)
-    table = await mirror.read(Resource.JOBS)
+    table = await mirror.read(Resource.JOBS, reader=principal.user_name)
     found = mirror.job_index(table).get(number)
     rules = await mirror.access()
     if (
@@ -168,7 +191,7 @@ async def jobs_state(request: Request) -> Response:
     # a comma-separated list.
     wanted = _job_ids(",".join(request.query_params.getlist("job_id")))
     mirror = _mirror(request)
-    table = await mirror.read(Resource.JOBS)
+    table = await mirror.read(Resource.JOBS, reader=principal.user_name)
     rules = await mirror.access()
     if wanted:
         index = mirror.job_index(table)
@@ -273,7 +296,7 @@ class _Named:
         if self._restricted(await mirror.access(), principal):
             listing = await self.list_direct(backend, principal)
             return ok(self.render(version, listing.items, backend.info, listing.last_update))
-        table = await mirror.read(self.resource)
+        table = await mirror.read(self.resource, reader=principal.user_name)
         unchanged = bool(since) and table.changed_at < since
         if unchanged and self.listing in version.spec.not_modified:
             return Response(status_code=304)
@@ -284,6 +307,7 @@ class _Named:
                 request,
                 key,
                 table.generation,
+                self.resource,
                 table,
                 lambda: _body(self.render(version, items, backend.info, table.last_update)),
             )
@@ -302,15 +326,21 @@ class _Named:
             )
 
         cache: RenderCache = request.app.state.responses
-        rendered = await cache.built(key, table.generation, build)
-        return await cached_response(request, rendered, table.age)
+        rendered = await cache.built(
+            key,
+            table.generation,
+            build,
+            current_at=table.loaded_at,
+            oldest=mirror.oldest(self.resource, principal.user_name),
+        )
+        return await cached_response(request, rendered)
 
     async def one(self, request: Request) -> Response:
         version, principal, backend = await begin(request, self.record)
         name = request.path_params[f"{self.record}_name"]
         mirror = _mirror(request)
         if not self._restricted(await mirror.access(), principal):
-            table = await mirror.read(self.resource)
+            table = await mirror.read(self.resource, reader=principal.user_name)
             found = next((item for item in table.items if item.name == name), None)
             if found is not None:
                 body = orjson.dumps(self.render(version, [found], backend.info, table.last_update))

@@ -56,7 +56,7 @@ async def job(request: Request) -> Response:
         await backend.signal_job(principal, number, signal)
     finally:
         # Even a refused change may have changed something (one task of an array, say).
-        request.app.state.mirror.wrote()
+        request.app.state.mirror.wrote(principal.user_name)
     # A signal that reached its job lists nothing: slurmctld lists failures only, unasked.
     return ok(version.answer(operation, backend.info))
 
@@ -70,7 +70,7 @@ async def submit(request: Request) -> Response:
     try:
         result = await backend.submit(principal, submission)
     finally:
-        request.app.state.mirror.wrote()
+        request.app.state.mirror.wrote(principal.user_name)
     touched(request, result.job_id)
     return ok(version.job_submitted(result, backend.info, warnings=warnings))
 

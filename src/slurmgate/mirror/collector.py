@@ -1,8 +1,9 @@
 """The collector: loads what clients read, as often as the settings say, as the service user.
 
 Each resource has one slot: its current table, the load under way (every reader that needs a
-newer table joins it rather than starting its own), when it was last read, and when the
-gateway last changed something it shows. A resource nobody has read for ``idle_after`` seconds
+newer table joins it rather than starting its own), and when it was last read. The mirror
+also notes when each user last changed the cluster through the gateway, so that their next
+read shows the change. A resource nobody has read for ``idle_after`` seconds
 is not loaded until somebody reads it again.
 """
 
@@ -54,7 +55,9 @@ KEYED = {
 }
 
 #: What a job change can change: a submission allocates nodes and licenses.
-CHANGED_BY_WRITES = (Resource.JOBS, Resource.NODES, Resource.LICENSES)
+CHANGED_BY_WRITES = frozenset((Resource.JOBS, Resource.NODES, Resource.LICENSES))
+#: Writers remembered before those whose writes max_age covers anyway are forgotten.
+WRITERS_KEPT = 1024
 
 Loader = Callable[[Principal, int], Awaitable[Listing[Any]]]
 #: Told of every table the collector installs whose records changed (a new generation), at
@@ -69,8 +72,6 @@ class _Slot:
     table: Table[Any] | None = None
     task: asyncio.Future[None] | None = None
     read_at: float = 0.0
-    #: Monotonic time of the gateway's last write that this resource shows.
-    written_at: float = 0.0
     #: Wall time of the last whole load.
     full_at: float = 0.0
     #: Seconds the last load took.
@@ -116,6 +117,8 @@ class Mirror:
         self._runner: asyncio.Task[None] | None = None
         self._stopping = False
         self._listeners: list[Listener] = []
+        #: Monotonic time of each user's last write through the gateway.
+        self._written: dict[str, float] = {}
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -133,9 +136,12 @@ class Mirror:
 
     # -- reads ---------------------------------------------------------------------------------
 
-    async def read(self, resource: Resource, *, keep_loading: bool = True) -> Table[Any]:
-        """The resource's table: loaded after the gateway's last write to it, and no older
-        than ``max_age``. Raises what the backend raised when a needed load fails.
+    async def read(
+        self, resource: Resource, *, reader: str | None = None, keep_loading: bool = True
+    ) -> Table[Any]:
+        """The resource's table: no older than ``max_age``, and loaded after the last write
+        ``reader`` (a user name) made through the gateway. Raises what the backend raised when
+        a needed load fails.
 
         ``keep_loading=False`` reads without counting as a read that keeps the table loaded
         (a metrics scrape every minute must not keep every table loaded every second)."""
@@ -144,10 +150,18 @@ class Mirror:
         if keep_loading:
             slot.read_at = now
         table = slot.table
-        needed = max(slot.written_at, now - self.settings.max_age)
+        needed = self.oldest(resource, reader, now)
         if table is not None and table.loaded_at >= needed:
             return table
         return await self._fresh(slot, needed)
+
+    def oldest(self, resource: Resource, reader: str | None = None, now: float = 0.0) -> float:
+        """The earliest load ``reader`` may be answered from (monotonic time): none older
+        than ``max_age``, none begun before the reader's last write that the resource shows."""
+        bound = (now or time.monotonic()) - self.settings.max_age
+        if reader is not None and resource in CHANGED_BY_WRITES:
+            return max(bound, self._written.get(reader, 0.0))
+        return bound
 
     async def access(self) -> AccessRules:
         """PrivateData and who is exempt, reloaded every ``access_interval`` (in the
@@ -182,15 +196,23 @@ class Mirror:
         """Call ``listener`` with every new generation of every table (see ``Listener``)."""
         self._listeners.append(listener)
 
-    def wrote(self) -> None:
-        """The gateway changed the cluster: what it shows is reloaded before it is next read.
+    def wrote(self, user: str) -> None:
+        """``user`` changed the cluster: what the change shows in is reloaded before they
+        next read it. Others see it with the next load, as they see changes made elsewhere.
 
         Not at once: during a storm of submissions nobody may be reading, and reloading a big
         job table per submission would slow the submissions down.
         """
         now = time.monotonic()
-        for resource in CHANGED_BY_WRITES:
-            self._slots[resource].written_at = now
+        self._written.pop(user, None)  # re-inserted last: the dict stays in order of writes
+        self._written[user] = now
+        if len(self._written) > WRITERS_KEPT:
+            # Oldest first: a write older than max_age binds no read any more.
+            horizon = now - self.settings.max_age
+            for name, when in list(self._written.items()):
+                if when >= horizon or len(self._written) <= WRITERS_KEPT // 2:
+                    break
+                del self._written[name]
 
     # -- loading -------------------------------------------------------------------------------
 
