@@ -195,6 +195,9 @@ def measure(
 ) -> dict[str, float]:
     """One wrk run of GET jobs, with ``action`` running beside it."""
     wait_quiet([gateway.pid, *gateway.others])
+    # The reader queued the jobs: its first read after that waits, by design, for the list
+    # to be loaded and rendered (read-your-writes); the runs measure what follows.
+    sent_size(gateway, args.encoding)
     with RssWatch(gateway.pid) as rss:
         background = Background(action or (lambda stop: None))
         with background:
