@@ -10,13 +10,13 @@ Usage:
 
 ``embedded`` and ``lab`` queue ``--jobs`` held jobs (named "bench"), then drive GET jobs with
 wrk on ``--connections`` connections three times: quiet; while about ``--rate`` jobs a second
-change their comment (updates through the gateway on the embedded cluster; ``scontrol update``
-on the lab, as changes made elsewhere; their name stays "bench", which the cancellation and the
-clean-up select them by); and while every one of the jobs is cancelled at once (one ``DELETE
-jobs`` through the gateway; ``scancel`` on the lab). For each: req/s, p50, p99, and the
-gateway's RSS (largest seen during the run), then busy / quiet. ``--encoding gzip`` asks for
-compressed answers, as Python's requests and httpx and browsers do (the size shown is then the
-compressed one).
+change their comment (updates through the gateway on the embedded cluster, read by another user
+than the one who makes them; ``scontrol update`` on the lab, as changes made elsewhere; their
+name stays "bench", which the cancellation and the clean-up select them by); and while every
+one of the jobs is cancelled at once (one ``DELETE jobs`` through the gateway; ``scancel`` on
+the lab). For each: req/s, p50, p99, and the gateway's RSS (largest seen during the run), then
+busy / quiet. ``--encoding gzip`` asks for compressed answers, as Python's requests and httpx
+and browsers do (the size shown is then the compressed one).
 
 ``big`` queues ``--jobs`` held jobs on the embedded cluster and measures small GETs (ping,
 diag, one job, in turn) on two connections alone, then while ``--readers`` other connections
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import platform
@@ -61,6 +62,8 @@ from tests.support.cluster import (  # noqa: E402
     stop_process,
 )
 
+#: Who reads the embedded cluster's list while the current user changes it: any user does.
+EMBEDDED_READER = "nobody"
 EMBEDDED_CONFIG = """
 [local]
 max_job_count = 1000000
@@ -244,26 +247,37 @@ def scenario_rows(
 
 
 @contextlib.contextmanager
-def queued_embedded(args: argparse.Namespace) -> Iterator[tuple[Gateway, list[int]]]:
+def queued_embedded(
+    args: argparse.Namespace, reader: str | None = None
+) -> Iterator[tuple[Gateway, list[int], dict[str, str]]]:
     """An embedded gateway of its own with ``args.jobs`` held jobs queued by the current user;
-    stopped and its state removed afterwards."""
+    stopped and its state removed afterwards. Yields the gateway with ``reader``'s headers (by
+    default the current user's), the jobs, and the current user's headers."""
     state_dir = Path(tempfile.mkdtemp(prefix="slurmgate-bench-busy-"))
     workdir = state_dir / "out"
     workdir.mkdir()
     process, base_url = start_gateway(state_dir, EMBEDDED_CONFIG)
     try:
-        token = mint(read_key(state_dir), current_user(), lifespan=7200, now=int(time.time()))
-        gateway = Gateway(base_url, process.pid, {"X-SLURM-USER-TOKEN": token}, args.version)
-        yield gateway, queue_jobs(gateway, held_job(str(workdir), args.version), args.jobs)
+
+        def headers(user: str) -> dict[str, str]:
+            token = mint(read_key(state_dir), user, lifespan=7200, now=int(time.time()))
+            return {"X-SLURM-USER-NAME": user, "X-SLURM-USER-TOKEN": token}
+
+        writer = Gateway(base_url, process.pid, headers(current_user()), args.version)
+        ids = queue_jobs(writer, held_job(str(workdir), args.version), args.jobs)
+        seen_by = headers(reader) if reader else writer.headers
+        yield dataclasses.replace(writer, headers=seen_by), ids, writer.headers
     finally:
         stop_process(process)
         shutil.rmtree(state_dir, ignore_errors=True)
 
 
 def embedded(args: argparse.Namespace, wrk: str) -> dict[str, object]:
+    # Another user reads: each of the writer's own reads would wait for its latest change
+    # (read-your-writes), which the lab's reads do not for changes made with scontrol.
     with (
-        queued_embedded(args) as (gateway, ids),
-        httpx.Client(headers=gateway.headers, timeout=60) as client,
+        queued_embedded(args, reader=EMBEDDED_READER) as (gateway, ids, writer),
+        httpx.Client(headers=writer, timeout=60) as client,
     ):
 
         def change(ids: list[int], n: int) -> None:
@@ -326,7 +340,7 @@ def lab(args: argparse.Namespace, wrk: str) -> dict[str, object]:
 
 
 def big(args: argparse.Namespace, wrk: str) -> dict[str, object]:
-    with queued_embedded(args) as (gateway, ids):
+    with queued_embedded(args) as (gateway, ids, _):
         size = len(listing(gateway))  # rendered once before the runs
         small = request_lua(gateway.headers) + SMALL_LUA.format(version=args.version, job=ids[-1])
         rows: dict[str, dict[str, float]] = {}
