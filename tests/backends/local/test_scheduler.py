@@ -233,7 +233,15 @@ def test_held_job_keeps_job_held_user_reason() -> None:
 
 def test_job_held_by_an_admin_keeps_job_held_admin_reason() -> None:
     result = run(job(1, priority=0, state_reason="JobHeldAdmin"))
-    assert result.reasons == {1: "JobHeldAdmin"}
+    # Already saying so: left as it is, counted, not examined.
+    assert result.reasons == {} and result.held == 1
+
+
+def test_a_held_member_holds_its_whole_het_job() -> None:
+    leader = job(1, het_job_id=1, het_job_offset=0)
+    member = job(2, het_job_id=1, het_job_offset=1, priority=0, state_reason="JobHeldUser")
+    result = run(leader, member)
+    assert started(result) == [] and result.reasons == {1: "JobHeldUser", 2: "JobHeldUser"}
 
 
 def test_job_with_a_future_begin_time_waits_with_begin_time_reason() -> None:
@@ -459,8 +467,8 @@ def test_jobs_behind_a_blocked_job_are_told_priority_if_they_fit_now_else_resour
 
 
 def test_held_job_not_reached_before_max_depth_still_shows_its_hold() -> None:
-    result = run(job(1), job(2, priority=0, state_reason="JobHeldAdmin"), max_depth=1)
-    assert result.reasons == {2: "JobHeldAdmin"}
+    result = run(job(1), job(2, priority=0, state_reason="Priority"), max_depth=1)
+    assert result.reasons == {2: "JobHeldUser"}
 
 
 def test_job_without_memory_request_is_given_no_memory() -> None:

@@ -117,7 +117,7 @@ class Passes:
         now = int(time.time())
         begin = time.perf_counter_ns()
         plan = scheduler.plan(now, c.node_resources, c.partitions, c.table.jobs)
-        pending = 0
+        pending = plan.held
         holding = c.holding() if plan.starts else []
         for job_id, allocations in plan.starts:
             job = c.table.jobs.get(job_id)

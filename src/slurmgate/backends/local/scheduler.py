@@ -40,6 +40,8 @@ class Plan:
     cancel: list[int]
     backfilled: int
     depth: int
+    #: Pending jobs left out: held, and their reason says so already.
+    held: int = 0
 
 
 def plan(
@@ -57,12 +59,20 @@ def plan(
     reason. Once ``max_depth`` jobs were tested, the rest keep their current reasons.
     """
     state = initial_pass(now, nodes, partitions, jobs)
-    # A requeued job whose processes still end (COMPLETING) waits until they have.
-    pending = [
-        job
-        for job in jobs.values()
-        if job.state is JobState.PENDING and "COMPLETING" not in job.state_flags
-    ]
+    pending: list[Job] = []
+    held = 0
+    waiting = JobState.PENDING  # a local: an enum member's lookup costs more, 100,000 times
+    for job in jobs.values():
+        # A requeued job whose processes still end (COMPLETING) waits until they have.
+        if job.state is not waiting or "COMPLETING" in job.state_flags:
+            continue
+        if job.priority == 0 and job.state_reason in _HELD and not job.het_job_id:
+            # Held, and already saying so: nothing to examine (a queue of 100,000 held jobs
+            # would otherwise cost every pass a fifth of a second). A het job's members are
+            # examined together: one held member holds the whole job.
+            held += 1
+            continue
+        pending.append(job)
     # Priority desc, then submit time, then id, as three stable sorts on plain ints: about
     # three times faster than one sort on tuples (2 ms for 10,000 jobs).
     pending.sort(key=attrgetter("job_id"))
@@ -101,6 +111,7 @@ def plan(
         state.cancel,
         state.backfilled,
         state.depth,
+        held,
     )
 
 
