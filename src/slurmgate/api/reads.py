@@ -65,15 +65,32 @@ async def _rendered(
         render,
         in_thread=not backend.live_records,
         current_at=table.loaded_at,
-        oldest=_mirror(request).oldest(resource, _reader(request)),
+        oldest=_oldest(request, resource),
     )
     return await cached_response(request, rendered)
 
 
-def _reader(request: Request) -> str:
-    """Who reads: a read follows their own writes (see Mirror.read)."""
+async def _assembled(
+    request: Request,
+    key: tuple[object, ...],
+    stamp: object,
+    resource: Resource,
+    table: Table[Any],
+    build: Callable[[], Awaitable[Built]],
+) -> Response:
+    """A response made by ``build`` (from pieces: see pieces.assemble), kept while ``table``
+    shows the same state."""
+    cache: RenderCache = request.app.state.responses
+    rendered = await cache.built(
+        key, stamp, build, current_at=table.loaded_at, oldest=_oldest(request, resource)
+    )
+    return await cached_response(request, rendered)
+
+
+def _oldest(request: Request, resource: Resource) -> float:
+    """The earliest state the reader may be answered with: see Mirror.oldest."""
     principal: Principal = request.state.principal
-    return principal.user_name
+    return _mirror(request).oldest(resource, principal.user_name)
 
 
 def _body(content: object) -> tuple[bytes, Headers]:
@@ -151,15 +168,7 @@ async def jobs(request: Request) -> Response:
 
     stamp = (table.generation, mirror.access_generation if viewer != WHOLE else 0)
     key = ("jobs", version.name, viewer, query.key(), unchanged)
-    cache: RenderCache = request.app.state.responses
-    rendered = await cache.built(
-        key,
-        stamp,
-        build,
-        current_at=table.loaded_at,
-        oldest=mirror.oldest(Resource.JOBS, principal.user_name),
-    )
-    return await cached_response(request, rendered)
+    return await _assembled(request, key, stamp, Resource.JOBS, table, build)
 
 
 async def job(request: Request) -> Response:
@@ -325,15 +334,7 @@ class _Named:
                 live=backend.live_records,
             )
 
-        cache: RenderCache = request.app.state.responses
-        rendered = await cache.built(
-            key,
-            table.generation,
-            build,
-            current_at=table.loaded_at,
-            oldest=mirror.oldest(self.resource, principal.user_name),
-        )
-        return await cached_response(request, rendered)
+        return await _assembled(request, key, table.generation, self.resource, table, build)
 
     async def one(self, request: Request) -> Response:
         version, principal, backend = await begin(request, self.record)

@@ -209,8 +209,9 @@ class Mirror:
         if len(self._written) > WRITERS_KEPT:
             # Oldest first: a write older than max_age binds no read any more.
             horizon = now - self.settings.max_age
-            for name, when in list(self._written.items()):
-                if when >= horizon or len(self._written) <= WRITERS_KEPT // 2:
+            while len(self._written) > WRITERS_KEPT // 2:
+                name, when = next(iter(self._written.items()))
+                if when >= horizon:
                     break
                 del self._written[name]
 
