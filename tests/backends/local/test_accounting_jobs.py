@@ -36,7 +36,7 @@ async def test_a_finished_job_purged_from_the_job_table_keeps_its_record_and_ste
     )
     await wait_state(backend, job_id, JobState.FAILED)
     backend.jobs[job_id].end_time -= 5
-    backend.passes.purge(force=True)
+    await backend.passes.purge(force=True)
     assert job_id not in backend.jobs
 
     [record] = await backend.accounting_job(ROOT, str(job_id))

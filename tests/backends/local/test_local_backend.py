@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from slurmgate.backends.base import Backend, Capability
+from slurmgate.backends.local import slices
 from slurmgate.backends.local.payloads import Payload
 from slurmgate.backends.local.users import running_as_root
 from slurmgate.config import NodeConfig
@@ -331,6 +332,35 @@ async def test_a_burst_of_submissions_is_scheduled_in_a_few_passes(
     assert stats.jobs_submitted == 300 and stats.jobs_pending == 300
     # Wake-ups coalesce: passes come in tens, not one per submission.
     assert stats.schedule_cycle_total - before <= 30
+
+
+async def test_work_over_every_job_lets_other_work_run_meanwhile(
+    make_backend: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A scheduling pass, the purge and sdiag's counts: on a queue of 100,000 jobs, each would
+    # otherwise hold up every request for tens of milliseconds.
+    monkeypatch.setattr(slices, "SLICE", 2)
+    backend = await make_backend(sched_interval=60)
+    for _ in range(7):
+        await submit(backend, spec(tmp_path, hold=True))
+    turns = 0
+
+    async def other_work() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(other_work())
+    await asyncio.sleep(0)
+    before = turns
+    await backend.passes.schedule()
+    await backend.passes.purge(force=True)
+    stats = await backend.stats(ROOT)
+    task.cancel()
+    # Seven jobs, two at a time: three turns of the loop in each of the three.
+    assert turns - before >= 9
+    assert stats.jobs_pending == 7
 
 
 # -- updates ---------------------------------------------------------------------------------
@@ -762,7 +792,7 @@ async def test_finished_jobs_leave_the_list_after_min_job_age_but_stay_findable(
     await backend.signal_job(ROOT, job_id, signal.SIGKILL)
     backend.jobs[job_id].end_time -= 10  # ended a while ago
     assert (await backend.list_jobs(ROOT)).items == []
-    backend.passes.purge(force=True)
+    await backend.passes.purge(force=True)
     assert job_id not in backend.jobs
     [job] = await backend.get_job(ROOT, job_id)
     assert job.state is JobState.CANCELLED

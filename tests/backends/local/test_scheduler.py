@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from slurmgate.backends.local.scheduler import NodeResources, Plan, plan
+from slurmgate.backends.local.scheduler import NodeResources, Plan, Queue, plan
 from slurmgate.domain.cluster import Partition
 from slurmgate.domain.jobs import ExitStatus, Job, JobState, NodeAllocation
 
@@ -242,6 +242,20 @@ def test_a_held_member_holds_its_whole_het_job() -> None:
     member = job(2, het_job_id=1, het_job_offset=1, priority=0, state_reason="JobHeldUser")
     result = run(leader, member)
     assert started(result) == [] and result.reasons == {1: "JobHeldUser", 2: "JobHeldUser"}
+
+
+def test_jobs_that_changed_after_the_queue_was_sorted_out_are_taken_as_they_are_now() -> None:
+    # A pass sorts a large table out a slice at a time, serving requests in between.
+    ending, cancelled = running(1, 4, ends_in=600), job(2)
+    queue = Queue.of([ending, cancelled])
+    ending.state, ending.allocations = JobState.COMPLETED, []
+    cancelled.state = JobState.CANCELLED
+    waiting = job(3, cpus=4)
+    queue.add([waiting])
+    jobs = {j.job_id: j for j in (ending, cancelled, waiting)}
+    result = plan(NOW, (node(),), {"debug": partition()}, jobs, queue=queue.current())
+    # The ended job's CPUs are free; the cancelled job is not started.
+    assert started(result) == [3]
 
 
 def test_job_with_a_future_begin_time_waits_with_begin_time_reason() -> None:

@@ -45,6 +45,7 @@ from slurmgate.backends.local.pass_state import NodeResources
 from slurmgate.backends.local.passes import Passes
 from slurmgate.backends.local.payloads import PayloadStore
 from slurmgate.backends.local.priority import PriorityBasic
+from slurmgate.backends.local.slices import slices
 from slurmgate.backends.local.store import JobStore
 from slurmgate.backends.local.submission import SubmissionRules
 from slurmgate.backends.local.table import JobTable
@@ -255,15 +256,19 @@ class LocalBackend(AccountingDelegate):
 
     async def stats(self, principal: Principal) -> Stats:
         with self.diag.rpc("REQUEST_STATS_INFO", principal.user_name):
-            states = [job.state for job in self.jobs.values()]
+            pending = running = 0
+            async for part in slices(list(self.jobs.values())):
+                states = [job.state for job in part]
+                pending += states.count(JobState.PENDING)
+                running += states.count(JobState.RUNNING)
             # Unknown names count as the gateway's account.
             uids = await asyncio.to_thread(
                 uid_table, self.diag.users(), self._uid_cache, self.rules.gateway_user.uid
             )
             return self.diag.snapshot(
                 now=int(time.time()),
-                pending=states.count(JobState.PENDING),
-                running=states.count(JobState.RUNNING),
+                pending=pending,
+                running=running,
                 uids=uids,
             )
 

@@ -1,9 +1,9 @@
-"""What one scheduling pass works on: the nodes, the timeline of their free resources, and
-what the pass has decided so far."""
+"""What one scheduling pass works on: the jobs it examines, the nodes, the timeline of their
+free resources, and what the pass has decided so far."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from slurmgate.backends.local.dependencies import JobIndex
@@ -11,7 +11,10 @@ from slurmgate.backends.local.timeline import FOREVER, Request, Timeline
 from slurmgate.domain.cluster import Partition
 from slurmgate.domain.errors import InvalidRequest
 from slurmgate.domain.hostlist import expand
-from slurmgate.domain.jobs import Job, JobState, NodeAllocation
+from slurmgate.domain.jobs import Job, JobState, JobStateReason, NodeAllocation
+
+#: The reasons of a job held by its user or an administrator.
+HELD_REASONS = frozenset({JobStateReason.JOB_HELD_USER.value, JobStateReason.JOB_HELD_ADMIN.value})
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,63 @@ class NodeResources:
     memory: int  # MiB
     features: frozenset[str]
     available: bool
+
+
+@dataclass
+class Queue:
+    """The jobs of the table a pass works on: those holding resources and those to examine.
+
+    Sorting the table out is the only part of a pass that grows with every job it keeps (a
+    queue of 100,000 held jobs), so it can be done a slice at a time (``add``) with other work
+    in between; ``current`` then drops the jobs that changed meanwhile.
+    """
+
+    #: Running, suspended, or still ending after a requeue: their resources are taken.
+    holding: list[Job] = field(default_factory=list)
+    pending: list[Job] = field(default_factory=list)
+    #: Pending jobs left out: held, and their reason says so already.
+    held: int = 0
+
+    @classmethod
+    def of(cls, jobs: Iterable[Job]) -> Queue:
+        queue = cls()
+        queue.add(jobs)
+        return queue
+
+    def add(self, jobs: Iterable[Job]) -> None:
+        # Locals: an attribute or enum member lookup costs more, once per job of 100,000.
+        holding, pending = self.holding, self.pending
+        waiting = JobState.PENDING
+        for job in jobs:
+            if job.state is waiting and "COMPLETING" not in job.state_flags:
+                if job.priority == 0 and job.state_reason in HELD_REASONS and not job.het_job_id:
+                    # Held, and already saying so: nothing to examine. A het job's members
+                    # are examined together: one held member holds the whole job.
+                    self.held += 1
+                else:
+                    pending.append(job)
+            elif _holds(job):
+                holding.append(job)
+
+    def current(self) -> Queue:
+        """The jobs still where ``add`` put them."""
+        waiting = JobState.PENDING
+        return Queue(
+            [job for job in self.holding if _holds(job)],
+            [
+                job
+                for job in self.pending
+                if job.state is waiting and "COMPLETING" not in job.state_flags
+            ],
+            self.held,
+        )
+
+
+def _holds(job: Job) -> bool:
+    if job.state is JobState.RUNNING or job.state is JobState.SUSPENDED:
+        return True
+    # Requeued (or ended), its processes still ending: its nodes are busy until they have.
+    return bool(job.allocations) and "COMPLETING" in job.state_flags
 
 
 @dataclass
@@ -53,28 +113,26 @@ def initial_pass(
     nodes: Sequence[NodeResources],
     partitions: Mapping[str, Partition],
     jobs: Mapping[int, Job],
+    holding: Iterable[Job],
 ) -> PassState:
+    """The pass's state before it decides anything: ``holding`` (see Queue) take their
+    resources until their time limits; ``jobs`` is every job, for dependencies."""
     position = {node.name: i for i, node in enumerate(nodes)}
     free_cpus = [node.cpus for node in nodes]
     free_memory = [node.memory for node in nodes]
     releases: list[tuple[int, int, int, int]] = []  # (time, node, cpus, memory)
     running_tasks: dict[int, int] = {}
-    # Locals: an enum member's lookup costs more, once per job of a queue of 100,000.
-    running, suspended = JobState.RUNNING, JobState.SUSPENDED
-    for job in jobs.values():
-        if job.state is running:
+    for job in holding:
+        if job.state is JobState.RUNNING:
             end = FOREVER if job.time_limit is None else job.start_time + job.time_limit * 60
             # An overrunning job still holds its nodes until it is killed: free them "soon".
             end = max(end, now + 1)
             holds_cpus = True
-        elif job.state is suspended:
+        elif job.state is JobState.SUSPENDED:
             # Suspending gives a job's CPUs back but keeps its memory (as select/cons_tres does).
             end, holds_cpus = FOREVER, False
-        elif job.allocations and "COMPLETING" in job.state_flags:
-            # Requeued, its processes still ending: its nodes are busy until they have.
+        else:  # still ending (Queue): busy until it has
             end, holds_cpus = now + 1, True
-        else:
-            continue
         if job.array_task_id is not None:
             running_tasks[job.array_job_id] = running_tasks.get(job.array_job_id, 0) + 1
         for alloc in job.allocations:

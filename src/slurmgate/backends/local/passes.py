@@ -5,6 +5,7 @@ end, an update, a node change: ``wake``) or every ``sched_interval`` seconds, wa
 for the rest of the same burst, then brings back nodes whose ResumeAfter time has come, runs
 one scheduling pass (``scheduler.plan``) and applies it, and every half minute lets finished
 jobs older than MinJobAge leave memory (the store keeps them; their scripts go then).
+Both go through every job the controller keeps a slice at a time (see slices).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from slurmgate.backends.local.control import JobControl
 from slurmgate.backends.local.diag import Diagnostics
 from slurmgate.backends.local.node_states import NodeStates
 from slurmgate.backends.local.pass_state import NodeResources
+from slurmgate.backends.local.slices import slices
 from slurmgate.backends.local.table import JobTable
 from slurmgate.config import LocalSettings
 from slurmgate.domain import Job, JobState, Partition, Principal
@@ -106,17 +108,26 @@ class Passes:
             self._wake.clear()
             try:
                 await node_updates.resume_due(self._cluster, int(time.time()))
-                self.schedule()
-                self.purge()
+                await self.schedule()
+                await self.purge()
             except Exception:
                 log.exception("scheduling pass failed")
 
-    def schedule(self) -> None:
+    async def schedule(self) -> None:
         """One scheduling pass, applied: starts, reasons, expected starts, sdiag's counters."""
         c = self._cluster
+        queue = scheduler.Queue()
+        spent = 0
+        async for part in slices(list(c.table.jobs.values())):
+            begin = time.perf_counter_ns()
+            queue.add(part)
+            spent += time.perf_counter_ns() - begin
         now = int(time.time())
         begin = time.perf_counter_ns()
-        plan = scheduler.plan(now, c.node_resources, c.partitions, c.table.jobs)
+        # Only the pass starts jobs; others may have ended, been cancelled or requeued while
+        # the table was sorted out: they wake the next pass.
+        queue = queue.current()
+        plan = scheduler.plan(now, c.node_resources, c.partitions, c.table.jobs, queue=queue)
         pending = plan.held
         holding = c.holding() if plan.starts else []
         for job_id, allocations in plan.starts:
@@ -144,10 +155,10 @@ class Passes:
             job = c.table.jobs.get(job_id)
             if job is not None and job.state is JobState.PENDING:
                 job.start_time = start
-        duration = (time.perf_counter_ns() - begin) // 1000
+        duration = (spent + time.perf_counter_ns() - begin) // 1000
         c.diag.schedule_cycle(duration, plan.depth, pending, plan.backfilled, now)
 
-    def purge(self, *, force: bool = False) -> None:
+    async def purge(self, *, force: bool = False) -> None:
         """Let finished jobs older than MinJobAge leave memory, a whole array or het job at
         once; at most every ``PURGE_INTERVAL`` seconds unless ``force``."""
         c = self._cluster
@@ -157,12 +168,14 @@ class Passes:
         self._last_purge = now
         horizon = now - c.settings.min_job_age
         gone: set[int] = set()
-        for job in list(c.table.jobs.values()):
-            if job.job_id not in c.table.jobs or not job.state.is_finished:
-                continue
-            members = c.table.group(job)
-            if all(m.state.is_finished and m.end_time < horizon for m in members):
-                gone.add(c.table.payload_key(job))
-                for member in members:
-                    c.table.unindex(member)
+        async for part in slices(list(c.table.jobs.values())):
+            for job in part:
+                # Gone already with its array or het job, or changed since the slicing began.
+                if job.job_id not in c.table.jobs or not job.state.is_finished:
+                    continue
+                members = c.table.group(job)
+                if all(m.state.is_finished and m.end_time < horizon for m in members):
+                    gone.add(c.table.payload_key(job))
+                    for member in members:
+                        c.table.unindex(member)
         c.control.drop_payloads(gone)

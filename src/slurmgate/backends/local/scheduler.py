@@ -19,17 +19,22 @@ from slurmgate.backends.local.dependencies import (
     evaluate,
     parse_dependency,
 )
-from slurmgate.backends.local.pass_state import NodeResources, PassState, initial_pass
+from slurmgate.backends.local.pass_state import (
+    HELD_REASONS,
+    NodeResources,
+    PassState,
+    Queue,
+    initial_pass,
+)
 from slurmgate.backends.local.timeline import FOREVER, Request
 from slurmgate.domain.cluster import Partition
 from slurmgate.domain.errors import InvalidRequest
 from slurmgate.domain.hostlist import expand
-from slurmgate.domain.jobs import Job, JobState, JobStateReason, NodeAllocation
+from slurmgate.domain.jobs import Job, JobStateReason, NodeAllocation
 
-__all__ = ["NodeResources", "Plan", "plan"]
+__all__ = ["NodeResources", "Plan", "Queue", "plan"]
 
 R = JobStateReason
-_HELD = frozenset({R.JOB_HELD_USER.value, R.JOB_HELD_ADMIN.value})
 
 
 @dataclass(frozen=True)
@@ -50,29 +55,22 @@ def plan(
     partitions: Mapping[str, Partition],
     jobs: Mapping[int, Job],
     *,
+    queue: Queue | None = None,
     max_depth: int = 500,
 ) -> Plan:
     """Decide which pending jobs start now, where, and why the others wait.
+
+    ``queue`` is ``jobs`` sorted out already (by default, here).
 
     ``depth`` counts the jobs (a heterogeneous job once) tested against resources; jobs stopped
     earlier (hold, begin time, dependency, partition, throttle) are cheap and always get their
     reason. Once ``max_depth`` jobs were tested, the rest keep their current reasons.
     """
-    state = initial_pass(now, nodes, partitions, jobs)
-    pending: list[Job] = []
-    held = 0
-    waiting = JobState.PENDING  # a local: an enum member's lookup costs more, 100,000 times
-    for job in jobs.values():
-        # A requeued job whose processes still end (COMPLETING) waits until they have.
-        if job.state is not waiting or "COMPLETING" in job.state_flags:
-            continue
-        if job.priority == 0 and job.state_reason in _HELD and not job.het_job_id:
-            # Held, and already saying so: nothing to examine (a queue of 100,000 held jobs
-            # would otherwise cost every pass a fifth of a second). A het job's members are
-            # examined together: one held member holds the whole job.
-            held += 1
-            continue
-        pending.append(job)
+    if queue is None:
+        queue = Queue.of(jobs.values())
+    state = initial_pass(now, nodes, partitions, jobs, queue.holding)
+    pending = list(queue.pending)
+    held = queue.held
     # Priority desc, then submit time, then id, as three stable sorts on plain ints: about
     # three times faster than one sort on tuples (2 ms for 10,000 jobs).
     pending.sort(key=attrgetter("job_id"))
@@ -87,8 +85,8 @@ def plan(
             for rest in pending[position:]:
                 if rest.job_id not in done:
                     # A hold is known without examining the job; anything else may be stale.
-                    held = rest.priority == 0 and rest.state_reason not in _HELD
-                    reasons[rest.job_id] = R.JOB_HELD_USER.value if held else rest.state_reason
+                    unsaid = rest.priority == 0 and rest.state_reason not in HELD_REASONS
+                    reasons[rest.job_id] = R.JOB_HELD_USER.value if unsaid else rest.state_reason
             break
         if job.het_job_id:
             if job.job_id in done:
@@ -139,7 +137,7 @@ def _group_blocker(state: PassState, members: list[Job]) -> str | None:
 
 def _blocker(state: PassState, job: Job) -> str | None:
     if job.priority == 0:
-        return job.state_reason if job.state_reason in _HELD else R.JOB_HELD_USER.value
+        return job.state_reason if job.state_reason in HELD_REASONS else R.JOB_HELD_USER.value
     if job.begin_time > state.now:
         return R.BEGIN_TIME.value
     if job.dependency:
