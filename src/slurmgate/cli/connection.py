@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import http
 import logging
+import weakref
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -234,18 +235,23 @@ class _ChunkWriter:
     connection as one HTTP chunk. An event for thousands of streams costs one write each this
     way, where uvicorn's ASGI ``send`` would cost a task switch and a dozen calls each. Only in
     the middle of a chunked answer, and only while the client keeps up (uvicorn's flow control
-    has not paused writing): otherwise the answer uses ``send``, which waits."""
+    has not paused writing): otherwise the answer uses ``send``, which waits.
+
+    It refers to its request weakly, as ``_OneWrite`` does: the request refers to both, and
+    a reference cycle per request would leave every request's objects to the cyclic garbage
+    collector, whose collections then take tens of milliseconds of the event loop."""
 
     __slots__ = ("_cycle", "_flow")
 
     def __init__(self, cycle: RequestResponseCycle, flow: Any) -> None:
-        self._cycle = cycle
+        self._cycle = weakref.ref(cycle)
         self._flow = flow
 
     def writable(self) -> bool:
-        cycle = self._cycle
+        cycle = self._cycle()
         return bool(
-            cycle.response_started
+            cycle is not None
+            and cycle.response_started
             and cycle.chunked_encoding
             and not cycle.response_complete
             and not cycle.disconnected
@@ -253,7 +259,9 @@ class _ChunkWriter:
         )
 
     def write(self, data: bytes) -> None:
-        self._cycle.transport.write(b"%x\r\n%b\r\n" % (len(data), data))
+        cycle = self._cycle()
+        if cycle is not None:  # else the request is over, and its connection with it
+            cycle.transport.write(b"%x\r\n%b\r\n" % (len(data), data))
 
 
 class _OneWrite:
@@ -263,7 +271,7 @@ class _OneWrite:
     __slots__ = ("_cycle", "_head_seen", "_held", "_on_response", "_transport")
 
     def __init__(self, cycle: RequestResponseCycle, transport: asyncio.Transport) -> None:
-        self._cycle = cycle
+        self._cycle = weakref.ref(cycle)  # see _ChunkWriter
         self._transport = transport
         self._on_response = cycle.on_response
         self._held: bytes | None = None
@@ -273,7 +281,7 @@ class _OneWrite:
         if self._held is not None:
             held, self._held = self._held, None
             self._transport.writelines((held, data))
-        elif self._cycle.response_started and not self._head_seen:
+        elif not self._head_seen and _started(self._cycle()):
             # The first write once the response started is its head ("100 Continue" precedes).
             self._head_seen = True
             self._held = data
@@ -295,3 +303,7 @@ class _OneWrite:
         if self._held is not None:
             held, self._held = self._held, None
             self._transport.write(held)
+
+
+def _started(cycle: RequestResponseCycle | None) -> bool:
+    return cycle is not None and cycle.response_started
