@@ -9,6 +9,7 @@ that they stay as submitted whatever else the cluster runs; every job is cancell
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pwd
 import time
@@ -26,7 +27,7 @@ from slurmgate.auth.tokens import mint
 from slurmgate.backends.slurm import binding
 from slurmgate.backends.slurm.cvalues import INFINITE, text
 from slurmgate.backends.slurm.job_resources import tres_memory
-from slurmgate.backends.slurm.jobs_read import jobs_from_msg
+from slurmgate.backends.slurm.jobs_read import KnownJobs, jobs_from_msg
 from slurmgate.backends.slurm.jobs_write import fill_job_desc, fill_job_update
 from slurmgate.domain import InvalidRequest, Job, JobSpec, JobState, JobUpdate
 from tests.support.lab import Lab, require_lab
@@ -89,6 +90,17 @@ class Libslurm:
         assert self.lib.slurmgate_load_job(out, job_id, flags) == 0, self.error()
         try:
             return jobs_from_msg(self.ffi, self.lib, out[0], self.facts.cluster)
+        finally:
+            self.lib.slurm_free_job_info_msg(out[0])
+
+    def load_all(self, known: KnownJobs | None = None) -> list[Job]:
+        """Every job sgalice sees, as the mirror loads them (its own ``known`` jobs)."""
+        out = self.ffi.new("job_info_msg_t **")
+        self.act()
+        flags = self.lib.SHOW_ALL | self.lib.SHOW_DETAIL
+        assert self.lib.slurm_load_jobs(0, out, flags) == 0, self.error()
+        try:
+            return jobs_from_msg(self.ffi, self.lib, out[0], self.facts.cluster, known)
         finally:
             self.lib.slurm_free_job_info_msg(out[0])
 
@@ -237,6 +249,22 @@ def test_release_hold_and_change_a_pending_job(lab: Libslurm) -> None:
     assert job.begin_time == job.eligible_time == begin  # still waiting for its begin time
     lab.update(job_id, JobUpdate(hold=True))
     assert lab.load(job_id)[0].state_reason == "JobHeldUser"
+
+
+def test_a_load_converts_only_the_records_that_changed(lab: Libslurm) -> None:
+    kept, renamed = lab.submit(held(name="sg-kept")), lab.submit(held(name="sg-renamed"))
+    known = KnownJobs()
+    first = {job.job_id: job for job in lab.load_all(known)}
+    lab.update(renamed, JobUpdate(name="sg-renamed-again"))
+    again = lab.load_all(known)
+    by_id = {job.job_id: job for job in again}
+    assert by_id[kept] is first[kept]  # the same object: not converted again
+    assert by_id[renamed] is not first[renamed] and by_id[renamed].name == "sg-renamed-again"
+    # Field for field what a conversion of every record reads, but for the time of the load.
+    fresh = lab.load_all()
+    assert [dataclasses.replace(job, last_update=0) for job in again] == [
+        dataclasses.replace(job, last_update=0) for job in fresh
+    ]
 
 
 def test_an_update_asks_for_memory_per_cpu(lab: Libslurm) -> None:

@@ -98,7 +98,8 @@ def capabilities_of(version: tuple[int, int, int]) -> frozenset[Capability]:
 
 class SlurmBackend(AccountingDelegate):
     name = "slurm"
-    #: Every listing is read afresh from slurmctld's message: new objects each time.
+    #: Every listing is read afresh from slurmctld's message: its records are new objects, or
+    #: (jobs) the very objects of an earlier load when slurmctld's record is unchanged.
     live_records = False
 
     def __init__(self, settings: SlurmSettings, state_dir: Path, *, threads: int) -> None:
@@ -115,6 +116,9 @@ class SlurmBackend(AccountingDelegate):
         )
         self._threads = threads
         self._client: SlurmClient | None = None
+        # The mirror's job loads (as the service user, who sees every job) convert only what
+        # changed since the last.
+        self._known_jobs = jobs_read.KnownJobs()
         # Which controllers to ping: slurmctld's own list, re-read now and then rather than
         # doubling every ping's cost (slurmrestd loads the whole configuration per ping).
         self._controllers = Expiring[list[str]](CONTROLLERS_TTL)
@@ -181,9 +185,9 @@ class SlurmBackend(AccountingDelegate):
         )
 
     async def list_jobs(self, principal: Principal, *, updated_since: int = 0) -> Listing[Job]:
-        cluster = self._info.cluster_name
+        cluster, known = self._info.cluster_name, self._known_jobs
         return await self.client.run(
-            principal, lambda call: listings.jobs(call, updated_since, cluster)
+            principal, lambda call: listings.jobs(call, updated_since, cluster, known)
         )
 
     async def get_job(self, principal: Principal, job_id: int) -> list[Job]:

@@ -342,16 +342,54 @@ def job_from_c(
     )
 
 
-def jobs_from_msg(ffi: Any, c: Any, msg: Any, cluster_name: str) -> list[Job]:
-    """Every record of a ``job_info_msg_t``, in slurmctld's order."""
+class KnownJobs:
+    """The jobs the last load converted, by id with their record's digest (job_digests.py),
+    and what their conversion depended on beyond the record: the next load converts only the
+    records whose digest changed and reuses the other ``Job``s as they are.
+
+    Replaced whole at the end of each load, so loads in two threads at once need no lock (the
+    last to end is kept)."""
+
+    def __init__(self) -> None:
+        self.held: tuple[tuple[str, str], dict[int, tuple[int, Job]]] = (("", ""), {})
+
+
+def jobs_from_msg(
+    ffi: Any, c: Any, msg: Any, cluster_name: str, known: KnownJobs | None = None
+) -> list[Job]:
+    """Every record of a ``job_info_msg_t``, in slurmctld's order.
+
+    With ``known``, a record found unchanged is the ``Job`` an earlier load made of it, whose
+    ``last_update`` is the time of the message that first carried it as it is."""
     if msg == ffi.NULL:
         return []
     unit = job_resources.allocation_unit(ffi, c)
     stamp = msg.last_update
-    return [
-        job_from_c(ffi, c, msg.job_array[i], cluster_name, last_update=stamp, unit=unit)
-        for i in range(msg.record_count)
-    ]
+    records, total = msg.job_array, msg.record_count
+    if known is None:
+        return [
+            job_from_c(ffi, c, records[i], cluster_name, last_update=stamp, unit=unit)
+            for i in range(total)
+        ]
+    context = (cluster_name, unit)
+    held_context, held = known.held
+    before = held if held_context == context else {}
+    pairs = ffi.new("uint64_t[]", 2 * total)
+    c.slurmgate_job_digests(msg, pairs)
+    values = ffi.unpack(pairs, 2 * total)
+    jobs: list[Job] = []
+    now: dict[int, tuple[int, Job]] = {}
+    for i in range(total):
+        job_id, digest = values[2 * i], values[2 * i + 1]
+        found = before.get(job_id)
+        if found is not None and found[0] == digest:
+            job = found[1]
+        else:
+            job = job_from_c(ffi, c, records[i], cluster_name, last_update=stamp, unit=unit)
+        now[job_id] = (digest, job)
+        jobs.append(job)
+    known.held = (context, now)
+    return jobs
 
 
 def job_state(ffi: Any, c: Any, value: int) -> tuple[JobState, list[str]]:

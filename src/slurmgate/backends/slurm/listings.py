@@ -25,7 +25,11 @@ def unchanged(updated_since: int) -> Listing[Any]:
     return Listing([], updated_since, changed=False)
 
 
-def jobs(call: Call, updated_since: int, cluster: str) -> Listing[Job]:
+def jobs(
+    call: Call, updated_since: int, cluster: str, known: jobs_read.KnownJobs | None = None
+) -> Listing[Job]:
+    """Jobs; with ``known``, only the records that changed since the last load are
+    converted (jobs_read.KnownJobs)."""
     lib = call.lib
     with call.loaded(
         "job_info_msg_t",
@@ -35,7 +39,8 @@ def jobs(call: Call, updated_since: int, cluster: str) -> Listing[Job]:
     ) as msg:
         if msg is None:
             return unchanged(updated_since)
-        return Listing(jobs_read.jobs_from_msg(call.ffi, lib, msg, cluster), int(msg.last_update))
+        found = jobs_read.jobs_from_msg(call.ffi, lib, msg, cluster, known)
+        return Listing(found, int(msg.last_update))
 
 
 def nodes(call: Call, updated_since: int) -> Listing[Node]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from slurmgate.backends.slurm import shims_accounting, shims_actions
+from slurmgate.backends.slurm import job_digests, shims_accounting, shims_actions
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +323,7 @@ PREAMBLE = (
     + _feature_macros()
     + "\n"
     + _SHIMS
+    + job_digests.preamble()
     + shims_actions.PREAMBLE
     + shims_accounting.PREAMBLE
 )
@@ -355,3 +356,4 @@ int slurmgate_node_alloc(node_info_t *node, uint16_t *cpus, uint64_t *memory, ch
                          double *weighted);
 void slurmgate_node_alloc_free(char *tres);
 """
+CDEF += job_digests.CDEF
