@@ -12,6 +12,10 @@ httptools (llhttp, in C) parses for a fraction of h11's cost, but reports no byt
 bytes of a head are counted by whole reads. A head that begins in the middle of a read (a
 request pipelined after another's body) is counted from the next read, so at most one read
 more than the limit is ever buffered.
+
+A large body leaves a slice at a time (``_Pacer``): the kernel copies into a loopback socket
+for as long as its reader keeps draining it, so one write of a 200 MB list held the event
+loop for tens of milliseconds, and every other connection with it.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ import asyncio
 import http
 import logging
 import weakref
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 import httptools
@@ -36,6 +41,10 @@ log = logging.getLogger("slurmgate.api")
 
 #: Renders an error for a request path: (status, JSON body).
 Renderer = Callable[[SlurmgateError, str], tuple[int, bytes]]
+
+#: Most bytes handed to the kernel at once: a write system call copies a MiB in a fraction of
+#: a millisecond; larger bodies leave a slice per turn of the event loop.
+SLICE = 1024 * 1024
 
 
 def gateway_protocol(limits: LimitSettings, render: Renderer) -> type[HttpToolsProtocol]:
@@ -76,9 +85,11 @@ class GatewayProtocol(HttpToolsProtocol):
         # Bytes a head beginning in the read being parsed would have so far: the whole read
         # when it starts between two messages, nothing once a message began in it.
         self._read_size = 0
+        self._pacer: _Pacer | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self._pacer = _Pacer(transport, self.loop)
         # Counted before this one's request is read: a full gateway refuses it politely.
         self._over_limit = len(self.connections) > self.limits.max_connections
         self.due = self.loop.time() + self.limits.idle_timeout
@@ -86,7 +97,14 @@ class GatewayProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._clock().forget(self)
+        if self._pacer is not None:
+            self._pacer.drop()
         super().connection_lost(exc)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self._pacer is not None:
+            self._pacer.drained()
 
     def expire(self) -> None:
         """Past due: answer a head too slow to arrive, or end an idle wait."""
@@ -99,7 +117,7 @@ class GatewayProtocol(HttpToolsProtocol):
                 "",
             )
         elif not self.transport.is_closing():
-            self.transport.close()
+            self._paced().close()
 
     def data_received(self, data: bytes) -> None:
         if self._in_head:
@@ -146,7 +164,7 @@ class GatewayProtocol(HttpToolsProtocol):
         extensions: dict[str, Any] = cycle.scope.setdefault("extensions", {})
         extensions[ABORT] = self.transport.abort
         extensions[CHUNKS] = _ChunkWriter(cycle, self.flow)
-        writer = _OneWrite(cycle, self.transport)
+        writer = _OneWrite(cycle, self._paced())
         cycle.transport = writer  # type: ignore[assignment]
         cycle.on_response = writer.response_complete
 
@@ -172,6 +190,9 @@ class GatewayProtocol(HttpToolsProtocol):
         cycle = self.cycle
         if cycle is not None and not cycle.response_complete and cycle.scope.get(STREAMING):
             self.transport.close()
+            return
+        if cycle is None or cycle.response_complete:
+            self._paced().close()  # once the body still being sent is out
             return
         super().shutdown()
 
@@ -213,11 +234,17 @@ class GatewayProtocol(HttpToolsProtocol):
             f"content-length: {len(body)}\r\n"
             "connection: close\r\n\r\n"
         )
-        self.transport.write(head.encode("ascii") + body)
-        self.transport.close()
+        paced = self._paced()  # after what the connection is still sending
+        paced.write(head.encode("ascii") + body)
+        paced.close()
 
     def _peer(self) -> str:
         return self.client[0] if self.client else "unix"
+
+    def _paced(self) -> _Pacer:
+        if self._pacer is None:  # not connected yet: nothing to write
+            raise RuntimeError("no connection to write to")
+        return self._pacer
 
     def _clock(self) -> ConnectionClock:
         cls = type(self)
@@ -270,7 +297,7 @@ class _OneWrite:
 
     __slots__ = ("_cycle", "_head_seen", "_held", "_on_response", "_transport")
 
-    def __init__(self, cycle: RequestResponseCycle, transport: asyncio.Transport) -> None:
+    def __init__(self, cycle: RequestResponseCycle, transport: _Pacer) -> None:
         self._cycle = weakref.ref(cycle)  # see _ChunkWriter
         self._transport = transport
         self._on_response = cycle.on_response
@@ -307,3 +334,86 @@ class _OneWrite:
 
 def _started(cycle: RequestResponseCycle | None) -> bool:
     return cycle is not None and cycle.response_started
+
+
+class _Pacer:
+    """A connection's writes, a large body a ``SLICE`` at a time, in order.
+
+    While a body is sent, the transport's write-buffer limits are zero, so that it tells the
+    protocol (``drained``) as soon as what it holds is out; a slice the kernel took whole is
+    followed by the next on the next turn of the loop, after the other connections' events.
+    Bytes wait here, never copied (views of the body); ``close`` waits for them too.
+    """
+
+    __slots__ = ("_backlog", "_closing", "_loop", "_scheduled", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._backlog: deque[memoryview] = deque()
+        self._scheduled = False
+        self._closing = False
+
+    def write(self, data: bytes) -> None:
+        self.writelines((data,))
+
+    def writelines(self, pieces: Iterable[bytes]) -> None:
+        pieces = tuple(pieces)
+        if not self._backlog and sum(map(len, pieces)) <= SLICE:
+            self._transport.writelines(pieces)
+            return
+        waiting = bool(self._backlog)  # for the transport to drain, or for the next turn
+        if not waiting:
+            self._transport.set_write_buffer_limits(high=0, low=0)
+        self._backlog.extend(memoryview(piece) for piece in pieces if piece)
+        if not waiting:
+            self._next()
+
+    def close(self) -> None:
+        if self._backlog:
+            self._closing = True
+        else:
+            self._transport.close()
+
+    def is_closing(self) -> bool:
+        return self._closing or self._transport.is_closing()
+
+    def drained(self) -> None:
+        """The transport sent all it held."""
+        if self._backlog and not self._scheduled:
+            self._next()
+
+    def drop(self) -> None:
+        """The connection is gone: nothing more to send."""
+        self._backlog.clear()
+
+    def _later(self) -> None:
+        self._scheduled = False
+        self._next()
+
+    def _next(self) -> None:
+        transport = self._transport
+        if transport.is_closing():
+            self._backlog.clear()
+            return
+        if transport.get_write_buffer_size():
+            return  # drained() follows
+        backlog, pieces, room = self._backlog, [], SLICE
+        while backlog and room:
+            piece = backlog[0]
+            if len(piece) <= room:
+                pieces.append(backlog.popleft())
+                room -= len(piece)
+            else:
+                pieces.append(piece[:room])
+                backlog[0] = piece[room:]
+                room = 0
+        transport.writelines(pieces)
+        if backlog:
+            if not transport.get_write_buffer_size() and not self._scheduled:
+                self._scheduled = True
+                self._loop.call_soon(self._later)
+            return
+        transport.set_write_buffer_limits()  # the defaults again
+        if self._closing:
+            transport.close()

@@ -1,0 +1,48 @@
+"""An ASGI app served by uvicorn with the gateway's HTTP protocol, in a thread of the test."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import uvicorn
+from starlette.types import ASGIApp
+
+from slurmgate.cli.connection import gateway_protocol
+from slurmgate.config import LimitSettings
+from slurmgate.domain.errors import SlurmgateError
+
+
+def render(error: SlurmgateError, path: str) -> tuple[int, bytes]:
+    return 500, b"{}"
+
+
+@contextmanager
+def serving(
+    app: ASGIApp, port: int, limits: LimitSettings | None = None, loop: str = "auto"
+) -> Iterator[str]:
+    """``app`` served on 127.0.0.1:``port`` until the block ends; yields its base URL.
+    ``loop``: uvicorn's (auto: uvloop where installed, as ``slurmgate serve``)."""
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        http=gateway_protocol(limits or LimitSettings(), render),
+        lifespan="off",
+        loop=loop,
+        log_config=None,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
