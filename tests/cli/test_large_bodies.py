@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -25,6 +27,14 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
     headers = [(b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+@contextmanager
+def connected(port: int, loop: str) -> Iterator[socket.socket]:
+    """A connection to ``app`` served by the gateway's protocol on ``loop`` at ``port``."""
+    with serving(app, port, loop=loop), socket.create_connection(("127.0.0.1", port)) as s:
+        s.settimeout(30)
+        yield s
 
 
 def read_response(stream: socket.socket, buffer: bytearray) -> tuple[bytes, bytes]:
@@ -52,11 +62,7 @@ def recv(stream: socket.socket) -> bytes:
 def test_a_large_body_arrives_whole_before_the_next_pipelined_answer(
     unused_tcp_port: int, loop: str
 ) -> None:
-    with (
-        serving(app, unused_tcp_port, loop=loop),
-        socket.create_connection(("127.0.0.1", unused_tcp_port)) as s,
-    ):
-        s.settimeout(30)
+    with connected(unused_tcp_port, loop) as s:
         s.sendall(b"GET /big HTTP/1.1\r\nhost: x\r\n\r\nGET /after HTTP/1.1\r\nhost: x\r\n\r\n")
         buffer = bytearray()
         assert read_response(s, buffer)[1] == BIG
@@ -65,11 +71,7 @@ def test_a_large_body_arrives_whole_before_the_next_pipelined_answer(
 
 
 def test_a_closing_connection_sends_the_whole_body_first(unused_tcp_port: int, loop: str) -> None:
-    with (
-        serving(app, unused_tcp_port, loop=loop),
-        socket.create_connection(("127.0.0.1", unused_tcp_port)) as s,
-    ):
-        s.settimeout(30)
+    with connected(unused_tcp_port, loop) as s:
         s.sendall(b"GET /big HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
         buffer = bytearray()
         assert read_response(s, buffer)[1] == BIG
@@ -79,15 +81,12 @@ def test_a_closing_connection_sends_the_whole_body_first(unused_tcp_port: int, l
 def test_others_are_served_while_a_client_takes_its_time_over_a_large_body(
     unused_tcp_port: int, loop: str
 ) -> None:
-    with (
-        serving(app, unused_tcp_port, loop=loop) as url,
-        socket.create_connection(("127.0.0.1", unused_tcp_port)) as slow,
-    ):
+    with connected(unused_tcp_port, loop) as slow:
         slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
         slow.sendall(b"GET /big HTTP/1.1\r\nhost: x\r\n\r\n")
+        url = f"http://127.0.0.1:{unused_tcp_port}"
         with httpx.Client(timeout=30) as client:  # the slow client reads nothing meanwhile
             assert [client.get(f"{url}/{n}").text for n in range(20)] == [
                 f"/{n}" for n in range(20)
             ]
-        slow.settimeout(30)
         assert read_response(slow, bytearray())[1] == BIG
