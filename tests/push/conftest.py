@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,13 +16,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from slurmgate.api.errors import envelope
 from slurmgate.app import create_app
 from slurmgate.auth.tokens import mint
 from slurmgate.backends.local.backend import LocalBackend
-from slurmgate.cli.connection import gateway_protocol
 from slurmgate.config import load_settings
 from slurmgate.domain import Principal
 from slurmgate.domain.access import AccessRules, PrivateData
@@ -35,6 +32,7 @@ from tests.support.cluster import (
     start_gateway,
     stop_process,
 )
+from tests.support.protocol_server import serving
 
 CLUSTER = """
 [local]
@@ -156,27 +154,7 @@ def private_gateway(tmp_path: Path) -> Iterator[Gateway]:
     def render(error: SlurmgateError, path: str) -> tuple[int, bytes]:
         return envelope(error, backend.info, path)
 
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=port,
-            http=gateway_protocol(settings.limits, render),
-            lifespan="on",
-            log_config=None,
-            log_level="warning",
-        )  # fmt: skip
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the gateway did not start"
-        time.sleep(0.05)
-    try:
+    with serving(
+        app, free_port(), limits=settings.limits, renderer=render, lifespan="on"
+    ) as base_url:
         yield Gateway(base_url, settings.state_dir, read_key(settings.state_dir), tmp_path)
-    finally:
-        server.should_exit = True
-        thread.join(30)

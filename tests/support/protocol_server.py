@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import uvicorn
 from starlette.types import ASGIApp
 
-from slurmgate.cli.connection import gateway_protocol
+from slurmgate.cli.connection import Renderer, gateway_protocol
 from slurmgate.config import LimitSettings
 from slurmgate.domain.errors import SlurmgateError
 
@@ -21,18 +21,26 @@ def render(error: SlurmgateError, path: str) -> tuple[int, bytes]:
 
 @contextmanager
 def serving(
-    app: ASGIApp, port: int, limits: LimitSettings | None = None, loop: str = "auto"
+    app: ASGIApp,
+    port: int,
+    *,
+    limits: LimitSettings | None = None,
+    renderer: Renderer = render,
+    lifespan: str = "off",
+    loop: str = "auto",
 ) -> Iterator[str]:
     """``app`` served on 127.0.0.1:``port`` until the block ends; yields its base URL.
-    ``loop``: uvicorn's (auto: uvloop where installed, as ``slurmgate serve``)."""
+    ``renderer`` answers the protocol's own refusals; ``lifespan`` and ``loop`` are uvicorn's
+    (loop auto: uvloop where installed, as ``slurmgate serve``)."""
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
         port=port,
-        http=gateway_protocol(limits or LimitSettings(), render),
-        lifespan="off",
+        http=gateway_protocol(limits or LimitSettings(), renderer),
+        lifespan=lifespan,
         loop=loop,
         log_config=None,
+        log_level="warning",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
