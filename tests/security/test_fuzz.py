@@ -8,6 +8,7 @@ document it publishes, and still be serving afterwards.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 from collections import Counter
@@ -94,12 +95,14 @@ JOB_BODIES = settings(AUTHENTICATED, max_examples=300)
 SAMPLED = settings(AUTHENTICATED, max_examples=25)
 SAMPLED_ANONYMOUS = settings(AUTHENTICATED, max_examples=5)
 SAMPLED_JOB_BODIES = settings(AUTHENTICATED, max_examples=60)
-#: The versions fuzzed in full; the others are sampled.
-FULL = ("/v0.0.38/", "/v0.0.45/", "/slurmgate/")
+#: The versions fuzzed in full, in /slurm/ and /slurmdb/ alike; the others are sampled.
+FULL = ("v0.0.38", "v0.0.45")
+_VERSIONED = re.compile(r"/(v0\.0\.\d+)/")
 
 
 def _budget(label: str, *, anonymous: bool = False) -> Any:
-    full = any(part in label for part in FULL) or not label.split(" ")[-1].startswith("/slurm/")
+    versioned = _VERSIONED.search(label)
+    full = versioned is None or versioned.group(1) in FULL
     if anonymous:
         return ANONYMOUS if full else SAMPLED_ANONYMOUS
     if label.startswith("POST /slurm/"):
