@@ -21,6 +21,7 @@ end (slurmctld lists them as CANCELLED until MinJobAge passes).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -119,17 +120,27 @@ def measure(
     duration: int = 0,
     connections: int = 0,
     order: tuple[str, ...] = (),
+    warm_with: dict[str, str] | None = None,
     **extra: float,
 ) -> dict[str, dict[str, float]]:
     """Drive each daemon in turn (``order``: names, a daemon may come back; its runs are
-    summed, its latencies averaged)."""
+    summed, its latencies averaged). With ``warm_with`` (a read's headers), each run follows
+    one such read: slurmgate's mirror stops loading a table nobody read for ``IDLE_AFTER``
+    (while the other daemon ran, say), and the first read after that waits for a load; the
+    run measures each daemon's steady state (slurmrestd has none to warm)."""
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in daemons}
     controller = lab_pid("slurmctld")
     for name in order or tuple(daemons):
         base_url, pid = daemons[name]
         # Not while the other daemon still answers the last run's requests (slurmrestd takes
         # many seconds per 10,000-job list): each run has the machine to itself.
-        wait_quiet([controller, *(other for _, other in daemons.values())])
+        quiet = [controller, *(other for _, other in daemons.values())]
+        wait_quiet(quiet)
+        if warm_with is not None:
+            url = f"{base_url}/slurm/{VERSION}/{path}"
+            with contextlib.suppress(httpx.HTTPError):  # the run says how the daemon does
+                httpx.get(url, headers=warm_with, timeout=120)
+            wait_quiet(quiet)
         before = rpc_count()
         cpu_before = cpu_seconds(pid), cpu_seconds(controller)
         stats = run_wrk(
@@ -215,7 +226,7 @@ def main() -> None:
         get_lua = request_lua(headers)
         for path in READS:
             if path in measures:
-                rows[f"GET {path}"] = measure(wrk, daemons, path, get_lua, args)
+                rows[f"GET {path}"] = measure(wrk, daemons, path, get_lua, args, warm_with=headers)
         if "jobs" in measures:
             for target in (int(n) for n in args.jobs.split(",")):
                 queued = fill_queue(base_url, headers, body, target)
@@ -226,6 +237,7 @@ def main() -> None:
                     get_lua,
                     args,
                     connections=args.jobs_connections,
+                    warm_with=headers,
                     jobs_listed=float(queued),
                 )
             time.sleep(IDLE_AFTER + 1)  # the job list's readers are gone: so is the mirror's load
