@@ -16,6 +16,7 @@ from slurmgate.api.errors import on_http_error, on_slurmgate_error, on_unexpecte
 from slurmgate.api.middleware import build_middleware
 from slurmgate.api.openapi import build_openapi
 from slurmgate.api.ratelimit import build_rate_limiter
+from slurmgate.api.router import IndexedRouter
 from slurmgate.api.routes import routes
 from slurmgate.api.versions import VERSIONS
 from slurmgate.auth.keys import ensure_key
@@ -65,15 +66,15 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> Starlet
                 await anyio.to_thread.run_sync(audit.close)
 
     app = Starlette(
-        routes=routes(),
         middleware=build_middleware(settings),
-        lifespan=lifespan,
         exception_handlers={
             SlurmgateError: on_slurmgate_error,
             HTTPException: on_http_error,
             Exception: on_unexpected_error,
         },
     )
+    # Starlette's router, trying first the route that answered the same path before.
+    app.router = IndexedRouter(routes(), lifespan=lifespan)
     app.state.settings = settings
     app.state.backend = the_backend
     # Accounting calls go through here: answers shared between callers (slurmdbd's load).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from slurmgate.api import submission
@@ -123,7 +124,7 @@ class VersionSpec:
         """The version's path segment: /slurm/{segment}/, /slurmdb/{segment}/."""
         return self.path_segment or self.name
 
-    @property
+    @cached_property  # asked on every request
     def operations(self) -> frozenset[str]:
         return frozenset(self.responses) - {"errors", "empty"}
 

@@ -1,0 +1,67 @@
+"""Starlette's router, remembering which route answers each method and path.
+
+Starlette tries every route in turn, a regular expression each: with both spellings of every
+slurmrestd path (with and without the trailing slash) a read of partitions tried 26 before its
+own, a tenth of the CPU time of a read served from the mirror. Clients ask for the same few
+paths again and again: once a route fully matched a method and path, it is tried first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from starlette.routing import BaseRoute, Match, Router
+from starlette.types import Lifespan, Receive, Scope, Send
+
+#: Method and paths remembered; past this many (job ids, node names) the memory starts over.
+KNOWN_PATHS = 4096
+
+
+class IndexedRouter(Router):
+    """A Router that tries first the route that last answered the same method and path.
+
+    Matching depends on the method and path alone, so the remembered route still matches;
+    it is asked again (one expression) for the path parameters. Paths no route fully matches
+    (404, 405, redirects) are never remembered: a scan cannot fill the memory.
+    """
+
+    def __init__(self, routes: Sequence[BaseRoute], *, lifespan: Lifespan[Any]) -> None:
+        super().__init__(routes, lifespan=lifespan)
+        self._known: dict[tuple[str, str, str], BaseRoute] = {}
+
+    @property
+    def remembered(self) -> int:
+        """How many methods and paths have their route remembered."""
+        return len(self._known)
+
+    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().app(scope, receive, send)
+            return
+        key = (scope["method"], scope.get("root_path", ""), scope["path"])
+        route = self._known.get(key)
+        if route is None:
+            route = self._full_match(scope)
+            if route is None:  # Starlette's own handling: 405, redirect or 404
+                await super().app(scope, receive, send)
+                return
+            if len(self._known) >= KNOWN_PATHS:
+                self._known.clear()
+            self._known[key] = route
+        match, child_scope = route.matches(scope)
+        if match is not Match.FULL:  # cannot happen: matching reads the method and path only
+            del self._known[key]
+            await super().app(scope, receive, send)
+            return
+        scope.setdefault("router", self)
+        scope["route"] = route
+        scope.update(child_scope)
+        await route.handle(scope, receive, send)
+
+    def _full_match(self, scope: Scope) -> BaseRoute | None:
+        for route in self.routes:
+            match, _ = route.matches(scope)
+            if match is Match.FULL:
+                return route
+        return None
