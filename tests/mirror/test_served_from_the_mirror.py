@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from slurmgate.api.cached import GZIP_MIN_BYTES
 from slurmgate.mirror import Mirror, Resource
 from tests.mirror.conftest import Gateway
 
@@ -79,6 +80,19 @@ async def test_gzip_when_the_client_accepts_it(gateway: Gateway) -> None:
         "/slurm/v0.0.38/jobs", headers=gateway.headers(**{"Accept-Encoding": "gzip;q=0"})
     )
     assert "content-encoding" not in refused.headers
+
+
+async def test_an_answer_too_small_to_compress_is_the_same_for_every_client(
+    gateway: Gateway,
+) -> None:
+    answer = await gateway.http.get(
+        "/slurm/v0.0.38/ping", headers=gateway.headers(**{"Accept-Encoding": "gzip"})
+    )
+    assert len(answer.content) < GZIP_MIN_BYTES
+    assert "content-encoding" not in answer.headers
+    # Nothing varies with Accept-Encoding: caches need not key it.
+    assert "vary" not in answer.headers
+    assert answer.headers["content-length"] == str(len(answer.content))
 
 
 async def test_the_same_bytes_are_served_until_the_state_changes(gateway: Gateway) -> None:

@@ -11,6 +11,8 @@ import hashlib
 from starlette.requests import Request
 from starlette.responses import Response
 
+from slurmgate.api.requests import header_values
+from slurmgate.api.responses import ReadyResponse
 from slurmgate.mirror import Rendered
 
 AGE_HEADER = "X-Slurmgate-Data-Age"
@@ -19,34 +21,47 @@ GZIP_MIN_BYTES = 1024
 
 
 async def cached_response(request: Request, rendered: Rendered) -> Response:
-    compress = len(rendered.body) >= GZIP_MIN_BYTES and accepts_gzip(
-        request.headers.get("accept-encoding", "")
-    )
+    headers = header_values(request.scope)
+    compressible = len(rendered.body) >= GZIP_MIN_BYTES
+    compress = compressible and accepts_gzip(headers.get("accept-encoding", ""))
     etag = rendered.gzip_etag if compress else rendered.etag
-    headers = {
-        "ETag": etag,
-        "Vary": "Accept-Encoding",
+    head = [
+        (b"etag", etag.encode("latin-1")),
         # Per user (PrivateData) and changing by the second: clients revalidate, proxies
         # keep nothing.
-        "Cache-Control": "private, no-cache",
-        AGE_HEADER: f"{rendered.age:.3f}",
-    }
-    headers.update(rendered.headers)
-    if matches(request.headers.get("if-none-match"), (rendered.etag, rendered.gzip_etag)):
-        return Response(status_code=304, headers=headers)
+        _NO_CACHE,
+        (_AGE, b"%.3f" % rendered.age),
+    ]
+    if compressible:  # smaller bodies are the same whatever the client accepts
+        head.append(_VARY)
+    head.extend(
+        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in rendered.headers
+    )
+    if matches(headers.get("if-none-match"), (rendered.etag, rendered.gzip_etag)):
+        return ReadyResponse(b"", head, 304)
     if compress:
-        headers["Content-Encoding"] = "gzip"
+        head.append(_GZIP)
         body = await rendered.gzipped()
     else:
         body = rendered.body
-    return Response(body, headers=headers, media_type="application/json")
+    head.append((b"content-length", b"%d" % len(body)))
+    head.append(_JSON)
+    return ReadyResponse(body, head)
+
+
+_AGE = AGE_HEADER.lower().encode()
+_NO_CACHE = (b"cache-control", b"private, no-cache")
+_VARY = (b"vary", b"Accept-Encoding")
+_GZIP = (b"content-encoding", b"gzip")
+_JSON = (b"content-type", b"application/json")
 
 
 def fresh_response(request: Request, body: bytes, age: float) -> Response:
     """A small response rendered per request: ETag from its bytes, no compression."""
     etag = f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
     headers = {"ETag": etag, "Cache-Control": "private, no-cache", AGE_HEADER: f"{age:.3f}"}
-    if matches(request.headers.get("if-none-match"), (etag,)):
+    if matches(header_values(request.scope).get("if-none-match"), (etag,)):
         return Response(status_code=304, headers=headers)
     return Response(body, headers=headers, media_type="application/json")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import orjson
 from starlette.requests import ClientDisconnect, Request
+from starlette.types import Scope
 
 from slurmgate.api.errors import PayloadTooLarge, UnsupportedMediaType
 from slurmgate.auth.authenticate import authenticate
@@ -15,10 +16,26 @@ async def authenticated(request: Request, action: str) -> Principal:
     """The caller, authenticated and within its rate limits; recorded for the audit log."""
     # request.state carries what the audit log reports: the action, then who asked.
     request.state.action = action
-    principal = authenticate(request.headers, request.app.state.verifier)
+    principal = authenticate(header_values(request.scope), request.app.state.verifier)
     request.state.principal = principal
     await request.app.state.rate_limiter.check_user(principal, action)
     return principal
+
+
+def header_values(scope: Scope) -> dict[str, str]:
+    """The request's headers by (lower-case) name, the first of each, made once per request:
+    Starlette's Headers looks each name up by a pass over them all."""
+    found: dict[str, str] | None = scope.get(_HEADER_VALUES)
+    if found is None:
+        found = {
+            name.decode("latin-1"): value.decode("latin-1")
+            for name, value in reversed(scope["headers"])
+        }
+        scope[_HEADER_VALUES] = found
+    return found
+
+
+_HEADER_VALUES = "slurmgate.header_values"
 
 
 async def read_json(request: Request, *, limit: int, limit_name: str = "") -> object | None:
