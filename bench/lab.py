@@ -1,11 +1,12 @@
 """slurmgate and the real slurmrestd side by side on the lab cluster, in the same run.
 
-Usage (as root): python bench/lab.py [--duration 10] [--connections 8] [--submit-connections 4]
-                                     [--submit-duration 3] [--jobs 1000] [--measures ping,...]
-                                     [--version v]
-
-On the other releases' labs, inside their roots, with that release's Python:
-    scripts/lab-cluster run 24.11 -- .lab/venv-24.11/bin/python bench/lab.py ...
+Usage (as root), in a lab, with its distribution's Python (.lab/venv-RELEASE, made by
+scripts/lab-cluster up), as a site's head node runs it:
+    scripts/lab-cluster run 22.05 -- .lab/venv-22.05/bin/python bench/lab.py [--duration 10]
+        [--connections 8] [--submit-connections 4] [--submit-duration 3] [--jobs 1000]
+        [--measures ping,...] [--version v]
+and likewise 24.11 and 26.05 (inside their roots). The gateway runs with the Python that runs
+this script; the results name it.
 
 Brings the lab cluster up (scripts/lab-cluster up), starts slurmgate with the slurm backend as
 its own unprivileged user, and drives both daemons with wrk, one after the other, with the same
@@ -219,6 +220,8 @@ def main() -> None:
         "submit_connections": args.submit_connections,
         "duration_s": args.duration,
         "release": lab.release,
+        "python": f"{platform.python_implementation()} {platform.python_version()} "
+        f"({sys.executable})",
         "api_version": VERSION,
     }
     rows: dict[str, dict[str, dict[str, float]]] = {}
@@ -276,6 +279,7 @@ def print_table(results: dict[str, object], rows: dict[str, dict[str, dict[str, 
         f"{results['slurm']} lab cluster, API {results['api_version']}, "
         f"{results['machine']}, {results['date']}"
     )
+    print(f"slurmgate on {results['python']}")
     print(
         f"{results['connections']} connections ({results['jobs_connections']} for GET jobs, "
         f"{results['submit_connections']} for submissions), "
