@@ -98,3 +98,11 @@ async def test_the_memory_starts_over_when_full(
     for job_id in range(1, 8):
         assert (await client.get(f"/job/{job_id}")).text == f"job {job_id}"
         assert router.remembered <= 3
+
+
+async def test_long_paths_are_answered_but_not_remembered(
+    client: httpx.AsyncClient, router: IndexedRouter
+) -> None:
+    long_id = "1" * (router_module.LONGEST_KNOWN_PATH + 1)
+    assert (await client.get(f"/job/{long_id}")).text == f"job {long_id}"
+    assert router.remembered == 0

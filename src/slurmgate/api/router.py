@@ -16,6 +16,9 @@ from starlette.types import Lifespan, Receive, Scope, Send
 
 #: Method and paths remembered; past this many (job ids, node names) the memory starts over.
 KNOWN_PATHS = 4096
+#: Longer paths are routed without being remembered: the memory stays small (about a MiB)
+#: whatever paths a client makes up.
+LONGEST_KNOWN_PATH = 200
 
 
 class IndexedRouter(Router):
@@ -46,9 +49,10 @@ class IndexedRouter(Router):
             if route is None:  # Starlette's own handling: 405, redirect or 404
                 await super().app(scope, receive, send)
                 return
-            if len(self._known) >= KNOWN_PATHS:
-                self._known.clear()
-            self._known[key] = route
+            if len(key[2]) + len(key[1]) <= LONGEST_KNOWN_PATH:
+                if len(self._known) >= KNOWN_PATHS:
+                    self._known.clear()
+                self._known[key] = route
         match, child_scope = route.matches(scope)
         if match is not Match.FULL:  # cannot happen: matching reads the method and path only
             del self._known[key]
