@@ -61,11 +61,22 @@ def _allocate_both(alice: Daemons, workdir: Path, allocated: list[int], version:
 
 @pytest.mark.parametrize("version", ALLOCATING)
 def test_allocation(alice: Daemons, workdir: Path, allocated: list[int], version: str) -> None:
-    both = _allocate_both(alice, workdir, allocated, version)
     schema = response_schema(version, "POST", "job/allocate")
-    assert_alike(both.request, version, both.restd.body, both.gate.body, schema,
-                 volatile=["$.job_id"])  # fmt: skip
+    for _attempt in range(3):
+        both = _allocate_both(alice, workdir, allocated, version)
+        assert_alike(both.request, version, both.restd.body, both.gate.body, schema,
+                     volatile=["$.job_id"])  # fmt: skip
 
-    pair = Pair(both.restd.body["job_id"], both.gate.body["job_id"])
-    assert states_of(alice.job(pair.b))[0] == "RUNNING"
-    assert_same_job(alice, version, pair, after="allocated alike")
+        pair = Pair(both.restd.body["job_id"], both.gate.body["job_id"])
+        assert states_of(alice.job(pair.b))[0] == "RUNNING"
+        try:
+            assert_same_job(alice, version, pair, after="allocated alike")
+            return
+        except AssertionError:
+            # Seen RUNNING in the instant between its start and its kill, slurmrestd's
+            # allocation may still be lost (the scheduler started it a pass late): again.
+            if states_of(alice.job(pair.a))[0] == "RUNNING":
+                raise
+        for job_id in allocated[-2:]:
+            alice.cancel(job_id)
+    raise AssertionError(f"slurmrestd lost three allocations in a row: {allocated}")
