@@ -44,8 +44,13 @@ class IndexedRouter(Router):
             return
         key = (scope["method"], scope.get("root_path", ""), scope["path"])
         route = self._known.get(key)
+        if route is not None:
+            match, child_scope = route.matches(scope)
+            if match is not Match.FULL:  # cannot happen: matching reads the method and path
+                del self._known[key]
+                route = None
         if route is None:
-            route = self._full_match(scope)
+            route, child_scope = self._full_match(scope)
             if route is None:  # Starlette's own handling: 405, redirect or 404
                 await super().app(scope, receive, send)
                 return
@@ -53,19 +58,15 @@ class IndexedRouter(Router):
                 if len(self._known) >= KNOWN_PATHS:
                     self._known.clear()
                 self._known[key] = route
-        match, child_scope = route.matches(scope)
-        if match is not Match.FULL:  # cannot happen: matching reads the method and path only
-            del self._known[key]
-            await super().app(scope, receive, send)
-            return
         scope.setdefault("router", self)
         scope["route"] = route
         scope.update(child_scope)
         await route.handle(scope, receive, send)
 
-    def _full_match(self, scope: Scope) -> BaseRoute | None:
+    def _full_match(self, scope: Scope) -> tuple[BaseRoute | None, Scope]:
+        """The first route that takes the method and path, and what it adds to the scope."""
         for route in self.routes:
-            match, _ = route.matches(scope)
+            match, child_scope = route.matches(scope)
             if match is Match.FULL:
-                return route
-        return None
+                return route, child_scope
+        return None, {}
