@@ -12,7 +12,8 @@ Brings the lab cluster up (scripts/lab-cluster up), starts slurmgate with the sl
 its own unprivileged user, and drives both daemons with wrk, one after the other, with the same
 user's token: GET ping, diag, nodes, partitions, GET jobs with N jobs in the queue (held jobs,
 loaded first), and POST job/submit (held jobs, for a shorter time so both daemons' jobs fit
-MaxJobCount). For each it records
+MaxJobCount), then the same submissions straight through libslurm from this process, with no
+HTTP (the most a daemon could reach: bench/libslurm_ceiling.py). For each it records
 req/s, p50 and p99, the daemons' RSS, the CPU time per request of the daemon and of slurmctld,
 and slurmctld's RPC count (sdiag) before and after; it
 prints a table and writes bench/results/lab-<time>.json. Jobs it submitted are cancelled at the
@@ -40,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from bench.libslurm_ceiling import submit_directly  # noqa: E402
 from bench.wrk import cpu_seconds, ensure_wrk, request_lua, rss_mb, run_wrk, wait_quiet  # noqa: E402
 from slurmgate.auth.tokens import mint  # noqa: E402
 from tests.support.cluster import read_key_file, start_gateway, stop_process  # noqa: E402
@@ -69,9 +71,9 @@ def submission(workdir: str, version: str) -> str:
     return json.dumps({"job": {**job, "script": "#!/bin/sh\ntrue\n", "environment": ["PATH=/bin"]}})
 
 
-def rpc_count() -> int:
+def rpc_count(env: dict[str, str] | None = None) -> int:
     """slurmctld's RPCs since its statistics were last reset, summed over message types."""
-    out = subprocess.run(["sdiag"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(["sdiag"], capture_output=True, text=True, check=True, env=env).stdout
     by_type = out.split("Remote Procedure Call statistics by message type", 1)[-1]
     by_type = by_type.split("Remote Procedure Call statistics by user", 1)[0]
     return sum(int(n) for n in re.findall(r"count:(\d+)", by_type))
@@ -172,6 +174,41 @@ def measure(
     return row
 
 
+def direct_row(lab: Lab, user: str, body: str, args: argparse.Namespace) -> dict[str, float]:
+    """The submissions' ceiling: the same job through libslurm from this process, no HTTP,
+    for as long as each daemon was driven (bench/libslurm_ceiling.py)."""
+    controller = lab_pid("slurmctld")
+    wait_quiet([controller])
+    work = owned_directory("slurmgate-ceiling-", lab.gateway_user)
+    # sdiag without the environment the backend gives this process (SLURM_JWT).
+    env = dict(os.environ)
+
+    def probe() -> dict[str, float]:
+        return {"slurmctld_rpcs": rpc_count(env), "slurmctld_cpu_s": cpu_seconds(controller)}
+
+    try:
+        stats = submit_directly(
+            lab,
+            user,
+            body,
+            VERSION,
+            duration=2 * args.submit_duration,
+            concurrency=args.submit_connections,
+            work=work,
+            probe=probe,
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    answered = max(stats["requests"], 1.0)
+    stats["duration_s"] = float(2 * args.submit_duration)
+    stats["slurmctld_rpcs"] -= 1  # the first sdiag call
+    stats["rss_mb"] = round(rss_mb(os.getpid()), 1)
+    stats["rpcs_per_request"] = stats["slurmctld_rpcs"] / answered
+    stats["cpu_ms_per_request"] = 1000 * stats["cpu_s"] / answered
+    stats["slurmctld_cpu_ms_per_request"] = 1000 * stats["slurmctld_cpu_s"] / answered
+    return stats
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
@@ -261,6 +298,7 @@ def main() -> None:
                 connections=args.submit_connections,
                 order=("slurmrestd", "slurmgate", "slurmgate", "slurmrestd"),
             )
+            rows["POST job/submit"]["libslurm"] = direct_row(lab, user, body, args)
     finally:
         stop_process(process)
         shutil.rmtree(state_dir, ignore_errors=True)
