@@ -13,7 +13,7 @@ its own unprivileged user, and drives both daemons with wrk, one after the other
 user's token: GET ping, diag, nodes, partitions, GET jobs with N jobs in the queue (held jobs,
 loaded first), and POST job/submit (held jobs, for a shorter time so both daemons' jobs fit
 MaxJobCount), then the same submissions straight through libslurm from this process, with no
-HTTP (the most a daemon could reach: bench/libslurm_ceiling.py). For each it records
+HTTP (the room a daemon leaves: bench/libslurm_ceiling.py). For each it records
 req/s, p50 and p99, the daemons' RSS, the CPU time per request of the daemon and of slurmctld,
 and slurmctld's RPC count (sdiag) before and after; it
 prints a table and writes bench/results/lab-<time>.json. Jobs it submitted are cancelled at the
@@ -165,18 +165,15 @@ def measure(
         merged = {key: sum(run[key] for run in done) for key in done[0]}
         for key in ("requests_per_s", "p50_ms", "p99_ms", "rss_mb"):
             merged[key] /= len(done)
-        answered = max(merged["requests"], 1.0)
-        merged["rpcs_per_request"] = merged["slurmctld_rpcs"] / answered
-        merged["cpu_ms_per_request"] = 1000 * merged["cpu_s"] / answered
-        merged["slurmctld_cpu_ms_per_request"] = 1000 * merged["slurmctld_cpu_s"] / answered
+        add_per_request(merged)
         merged.update(extra)
         row[name] = merged
     return row
 
 
 def direct_row(lab: Lab, user: str, body: str, args: argparse.Namespace) -> dict[str, float]:
-    """The submissions' ceiling: the same job through libslurm from this process, no HTTP,
-    for as long as each daemon was driven (bench/libslurm_ceiling.py)."""
+    """The same submissions through libslurm from this process, no HTTP, for as long as each
+    daemon was driven (bench/libslurm_ceiling.py)."""
     controller = lab_pid("slurmctld")
     wait_quiet([controller])
     work = owned_directory("slurmgate-ceiling-", lab.gateway_user)
@@ -199,14 +196,19 @@ def direct_row(lab: Lab, user: str, body: str, args: argparse.Namespace) -> dict
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    answered = max(stats["requests"], 1.0)
     stats["duration_s"] = float(2 * args.submit_duration)
-    stats["slurmctld_rpcs"] -= 1  # the first sdiag call
+    stats["slurmctld_rpcs"] -= 2  # the two sdiag calls, as in measure()
     stats["rss_mb"] = round(rss_mb(os.getpid()), 1)
+    add_per_request(stats)
+    return stats
+
+
+def add_per_request(stats: dict[str, float]) -> None:
+    """RPCs and CPU milliseconds (the client's, slurmctld's) per answered request."""
+    answered = max(stats["requests"], 1.0)
     stats["rpcs_per_request"] = stats["slurmctld_rpcs"] / answered
     stats["cpu_ms_per_request"] = 1000 * stats["cpu_s"] / answered
     stats["slurmctld_cpu_ms_per_request"] = 1000 * stats["slurmctld_cpu_s"] / answered
-    return stats
 
 
 def main() -> None:
