@@ -52,6 +52,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from bench.results_file import write_results  # noqa: E402
 from bench.wrk import ensure_wrk, request_lua, rss_mb, run_wrk, wait_quiet  # noqa: E402
 from slurmgate.auth.tokens import mint  # noqa: E402
 from tests.support.cluster import (  # noqa: E402
@@ -408,11 +409,7 @@ def main() -> None:
         **run(args, wrk),
     }
     print_table(results)
-    out_dir = ROOT / "bench" / "results"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / f"busy-{args.scenario}-{started.strftime('%Y%m%dT%H%M%S')}.json"
-    out.write_text(json.dumps(results, indent=2))
-    print(f"written: {out.relative_to(ROOT)}")
+    write_results(f"busy-{args.scenario}", results, started)
 
 
 def print_table(results: dict[str, object]) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.results_file import write_results  # noqa: E402
 from bench.wrk import ensure_wrk, rss_mb, run_wrk  # noqa: E402
 from slurmgate.auth.tokens import mint  # noqa: E402
 from tests.support.cluster import read_key, start_gateway, stop_process  # noqa: E402
@@ -121,11 +122,7 @@ def main() -> None:
             f"{row['p99_ms']:>10.2f}{row['non_2xx']:>9.0f}"
         )
     print(f"gateway RSS after the run: {results['rss_mb']} MB")
-    out_dir = ROOT / "bench" / "results"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / f"embedded-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json"
-    out.write_text(json.dumps(results, indent=2))
-    print(f"written: {out.relative_to(ROOT)}")
+    write_results("embedded", results)
 
 
 def pwd_name() -> str:

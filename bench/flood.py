@@ -13,7 +13,6 @@ during the flood within 2x the unloaded one), and writes bench/results/flood-<da
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import re
@@ -33,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from bench.results_file import write_results  # noqa: E402
 from slurmgate.auth.tokens import mint  # noqa: E402
 from tests.support.cluster import (  # noqa: E402
     current_user,
@@ -209,11 +209,7 @@ def main() -> None:
         )
     verdict = "within" if ratio <= 2.0 else "NOT within"
     print(f"quiet user's p99 during the flood / unloaded: {ratio:.2f} ({verdict} the 2x target)")
-    out_dir = ROOT / "bench" / "results"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = out_dir / f"flood-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json"
-    written.write_text(json.dumps(results, indent=2))
-    print(f"written: {written.relative_to(ROOT)}")
+    write_results("flood", results)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from bench.libslurm_ceiling import submit_directly  # noqa: E402
+from bench.results_file import write_results  # noqa: E402
 from bench.wrk import cpu_seconds, ensure_wrk, request_lua, rss_mb, run_wrk, wait_quiet  # noqa: E402
 from slurmgate.auth.tokens import mint  # noqa: E402
 from tests.support.cluster import read_key_file, start_gateway, stop_process  # noqa: E402
@@ -307,11 +308,7 @@ def main() -> None:
         subprocess.run(["scancel", "--user", user, "--name", "bench"], check=False)
     results["rows"] = rows
     print_table(results, rows)
-    out_dir = ROOT / "bench" / "results"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / f"lab-{lab.release}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json"
-    out.write_text(json.dumps(results, indent=2))
-    print(f"written: {out.relative_to(ROOT)}")
+    write_results(f"lab-{lab.release}", results)
 
 
 def print_table(results: dict[str, object], rows: dict[str, dict[str, dict[str, float]]]) -> None:

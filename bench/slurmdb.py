@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from bench.lab import lab_pid, start_slurmgate  # noqa: E402
+from bench.results_file import write_results  # noqa: E402
 from bench.wrk import cpu_seconds, ensure_wrk, request_lua, rss_mb, run_wrk, wait_quiet  # noqa: E402
 from slurmgate.auth.tokens import mint  # noqa: E402
 from tests.support.cluster import read_key, read_key_file, start_gateway, stop_process  # noqa: E402
@@ -274,12 +275,7 @@ def report(results: dict[str, object], args: argparse.Namespace) -> None:
             f"{name:<20}{row['answers_per_s']:>10.1f}{row['p50_ms']:>10.1f}"
             f"{row['p99_ms']:>10.1f}{row['failures']:>8.0f}{row['job_queries_per_s']:>24.2f}"
         )
-    out_dir = ROOT / "bench" / "results"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    out = out_dir / f"slurmdb-{results['release']}-{stamp}.json"
-    out.write_text(json.dumps(results, indent=2))
-    print(f"written: {out.relative_to(ROOT)}")
+    write_results(f"slurmdb-{results['release']}", results)
 
 
 if __name__ == "__main__":

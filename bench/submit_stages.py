@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.lab import DEFAULT_VERSIONS, submission  # noqa: E402
+from bench.results_file import write_results  # noqa: E402
 from slurmgate.api.versions import VERSIONS  # noqa: E402
 from slurmgate.app import create_app  # noqa: E402
 from slurmgate.auth.tokens import mint  # noqa: E402
@@ -247,12 +248,7 @@ def main() -> None:
         "threads": args.threads,
         "rounds": rounds,
     }
-    out_dir = ROOT / "bench" / "results"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    out = out_dir / f"stages-{lab.release}-{stamp}.json"
-    out.write_text(json.dumps(results, indent=2))
-    print(f"written: {out.relative_to(ROOT)}")
+    write_results(f"stages-{lab.release}", results)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ bench/results/versions-<time>.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
@@ -31,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from bench.results_file import write_results  # noqa: E402
 from bench.wrk import ensure_wrk, request_lua, rss_mb, run_wrk  # noqa: E402
 from slurmgate.auth.tokens import mint  # noqa: E402
 from tests.support.cluster import current_user, read_key, start_gateway, stop_process  # noqa: E402
@@ -149,11 +149,7 @@ def main() -> None:
                 f"{row['p99_ms']:>9.1f}{row['bytes'] / 1e3:>9,.0f}"
             )
     print(f"gateway RSS after the runs: {results['rss_mb']} MB")
-    out_dir = ROOT / "bench" / "results"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / f"versions-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json"
-    out.write_text(json.dumps(results, indent=2))
-    print(f"written: {out.relative_to(ROOT)}")
+    write_results("versions", results)
 
 
 if __name__ == "__main__":
