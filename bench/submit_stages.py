@@ -50,7 +50,9 @@ STAGES = ("queued", "call", "back", "whole")
 
 
 class StageClock:
-    """Times each call the client makes, at the edges of its worker thread."""
+    """Times each call the client makes, at the edges of its worker thread: ``queued`` ends
+    once the thread has set the user's credential. The gateway's own few calls meanwhile
+    (its access rules' reloads) are among the samples; the p50s do not see them."""
 
     def __init__(self) -> None:
         self.samples: dict[str, list[float]] = {stage: [] for stage in STAGES}
