@@ -20,6 +20,12 @@ async def show_job(request: Request) -> Response:
     return PlainTextResponse(f"job {request.path_params['job_id']}")
 
 
+async def show_then_spoil(request: Request) -> Response:
+    shown = request.path_params["job_id"]
+    request.path_params["job_id"] = -1  # what a careless handler might do
+    return PlainTextResponse(f"job {shown}")
+
+
 async def read(request: Request) -> Response:
     return PlainTextResponse("read")
 
@@ -38,6 +44,7 @@ def router() -> IndexedRouter:
     return IndexedRouter(
         [
             Route("/job/{job_id:int}", show_job, methods=["GET"]),
+            Route("/spoil/{job_id:int}", show_then_spoil, methods=["GET"]),
             # One path, its methods in two routes: each method finds its own.
             Route("/things", read, methods=["GET"]),
             Route("/things", write, methods=["POST"]),
@@ -61,6 +68,13 @@ async def test_a_remembered_route_still_reads_each_requests_parameters(
     for job_id in (1, 2, 1, 3):
         answer = await client.get(f"/job/{job_id}")
         assert answer.text == f"job {job_id}"
+
+
+async def test_a_handler_changing_its_parameters_does_not_change_the_next_requests(
+    client: httpx.AsyncClient,
+) -> None:
+    for _ in range(3):
+        assert (await client.get("/spoil/5")).text == "job 5"
 
 
 async def test_each_method_of_a_path_reaches_its_own_route(client: httpx.AsyncClient) -> None:

@@ -99,8 +99,10 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebGateway]:
         stop_process(process)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    # Per module: Playwright's sync API runs an event loop in the main thread for as long as
+    # the browser is open, and an async test run meanwhile could not start its own.
     reason = missing()
     if reason is not None:
         if os.environ.get("CI") == "true":

@@ -3,7 +3,8 @@
 Starlette tries every route in turn, a regular expression each: with both spellings of every
 slurmrestd path (with and without the trailing slash) a read of partitions tried 26 before its
 own, a tenth of the CPU time of a read served from the mirror. Clients ask for the same few
-paths again and again: once a route fully matched a method and path, it is tried first.
+paths again and again: once a route fully matched a method and path, it answers them again,
+with the path parameters that match found (a path's parameters are those of its text alone).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from starlette.routing import BaseRoute, Match, Router
+from starlette.routing import BaseRoute, Match, Route, Router
 from starlette.types import Lifespan, Receive, Scope, Send
 
 #: Method and paths remembered; past this many (job ids, node names) the memory starts over.
@@ -22,16 +23,19 @@ LONGEST_KNOWN_PATH = 200
 
 
 class IndexedRouter(Router):
-    """A Router that tries first the route that last answered the same method and path.
+    """A Router that answers a method and path with the route that last fully matched them.
 
-    Matching depends on the method and path alone, so the remembered route still matches;
-    it is asked again (one expression) for the path parameters. Paths no route fully matches
-    (404, 405, redirects) are never remembered: a scan cannot fill the memory.
+    Matching depends on the method and path alone, so the remembered route still matches,
+    with the same parameters: a plain Route's are remembered with it, other routes (mounts)
+    are asked again. Paths no route fully matches (404, 405, redirects) are never
+    remembered: a scan cannot fill the memory.
     """
 
     def __init__(self, routes: Sequence[BaseRoute], *, lifespan: Lifespan[Any]) -> None:
         super().__init__(routes, lifespan=lifespan)
-        self._known: dict[tuple[str, str, str], BaseRoute] = {}
+        #: (method, root path, path) -> the route, and what a plain Route's match adds to the
+        #: scope (its endpoint and path parameters).
+        self._known: dict[tuple[str, str, str], tuple[BaseRoute, dict[str, Any] | None]] = {}
 
     @property
     def remembered(self) -> int:
@@ -43,12 +47,19 @@ class IndexedRouter(Router):
             await super().app(scope, receive, send)
             return
         key = (scope["method"], scope.get("root_path", ""), scope["path"])
-        route = self._known.get(key)
-        if route is not None:
-            match, child_scope = route.matches(scope)
-            if match is not Match.FULL:  # cannot happen: matching reads the method and path
-                del self._known[key]
-                route = None
+        known = self._known.get(key)
+        route: BaseRoute | None = None
+        child_scope: Scope = {}
+        if known is not None:
+            route, params = known
+            if params is not None and "path_params" not in scope:
+                # Each request its own parameters: a handler may change what it was given.
+                child_scope = {**params, "path_params": dict(params["path_params"])}
+            else:
+                match, child_scope = route.matches(scope)
+                if match is not Match.FULL:  # cannot happen: matching reads the method and path
+                    del self._known[key]
+                    route = None
         if route is None:
             route, child_scope = self._full_match(scope)
             if route is None:  # Starlette's own handling: 405, redirect or 404
@@ -57,7 +68,9 @@ class IndexedRouter(Router):
             if len(key[2]) + len(key[1]) <= LONGEST_KNOWN_PATH:
                 if len(self._known) >= KNOWN_PATHS:
                     self._known.clear()
-                self._known[key] = route
+                plain = type(route) is Route and "path_params" not in scope
+                remembered = {**child_scope, "path_params": dict(child_scope["path_params"])}
+                self._known[key] = (route, remembered if plain else None)
         scope.setdefault("router", self)
         scope["route"] = route
         scope.update(child_scope)
