@@ -1,17 +1,27 @@
-"""In-process costs on the hot paths: rendering job lists, verifying tokens, scheduling.
+"""In-process costs on the hot paths: rendering job lists, verifying tokens, scheduling, and a
+GET ping through the whole ASGI app (embedded cluster, no HTTP server).
 
 Usage: python bench/micro.py
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
+import pwd
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from slurmgate.api.versions import VERSIONS
+from slurmgate.app import create_app
+from slurmgate.auth.keys import load_key
 from slurmgate.auth.tokens import TokenVerifier, mint
 from slurmgate.backends.base import ClusterInfo
 from slurmgate.backends.local.scheduler import NodeResources, plan
+from slurmgate.config import Settings
 from slurmgate.domain import Job, JobState, NodeAllocation, Partition
 
 INFO = ClusterInfo("bench", (22, 5, 8))
@@ -51,6 +61,58 @@ def jobs(count: int, state: JobState) -> list[Job]:
     ]
 
 
+async def ping_through_app(state_dir: Path, count: int, rounds: int) -> float:
+    """Seconds per GET ping handed straight to the ASGI app, best of ``rounds``."""
+    settings = Settings(state_dir=state_dir)
+    app = create_app(settings)
+    user = pwd.getpwuid(os.getuid()).pw_name
+    async with app.router.lifespan_context(app):
+        token = mint(load_key(settings.jwt_key_path), user, 600)
+        path = "/slurm/v0.0.44/ping"
+        headers = [
+            (b"host", b"localhost"),
+            (b"x-slurm-user-name", user.encode()),
+            (b"x-slurm-user-token", token.encode()),
+        ]
+        statuses: list[int] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+
+        async def ping() -> None:
+            scope = {
+                "type": "http",
+                "asgi": {"version": "3.0"},
+                "http_version": "1.1",
+                "method": "GET",
+                "scheme": "http",
+                "path": path,
+                "raw_path": path.encode(),
+                "query_string": b"",
+                "root_path": "",
+                "headers": headers,
+                "client": ("127.0.0.1", 40000),
+                "server": ("127.0.0.1", 6820),
+            }
+            await app(scope, receive, send)
+
+        for _ in range(200):  # the mirror's first load, and the code paths warm
+            await ping()
+        if set(statuses) != {200}:
+            raise RuntimeError(f"ping answered {sorted(set(statuses))}")
+        best = float("inf")
+        for _ in range(rounds):
+            started = time.perf_counter()
+            for _ in range(count):
+                await ping()
+            best = min(best, (time.perf_counter() - started) / count)
+        return best
+
+
 def main() -> None:
     running = jobs(1000, JobState.RUNNING)
     print(f"{'measure':<48}{'best ms':>10}")
@@ -75,6 +137,10 @@ def main() -> None:
     now = int(time.time())
     ms = best_of(5, lambda: plan(now, nodes, partitions, pending)) * 1000
     print(f"{'scheduling pass, 10,000 pending jobs':<48}{ms:>10.2f}")
+
+    with tempfile.TemporaryDirectory(prefix="slurmgate-micro-") as state:
+        per_ping = asyncio.run(ping_through_app(Path(state), 20_000, 5))
+    print(f"{'GET ping through the ASGI app, per request':<48}{per_ping * 1000:>10.4f}")
 
 
 if __name__ == "__main__":
