@@ -9,20 +9,24 @@ from __future__ import annotations
 import asyncio
 import os
 import pwd
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from slurmgate.api.versions import VERSIONS
-from slurmgate.app import create_app
-from slurmgate.auth.keys import load_key
-from slurmgate.auth.tokens import TokenVerifier, mint
-from slurmgate.backends.base import ClusterInfo
-from slurmgate.backends.local.scheduler import NodeResources, plan
-from slurmgate.config import Settings
-from slurmgate.domain import Job, JobState, NodeAllocation, Partition
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.asgi_direct import DirectClient  # noqa: E402
+from slurmgate.api.versions import VERSIONS  # noqa: E402
+from slurmgate.app import create_app  # noqa: E402
+from slurmgate.auth.keys import load_key  # noqa: E402
+from slurmgate.auth.tokens import TokenVerifier, mint  # noqa: E402
+from slurmgate.backends.base import ClusterInfo  # noqa: E402
+from slurmgate.backends.local.scheduler import NodeResources, plan  # noqa: E402
+from slurmgate.config import Settings  # noqa: E402
+from slurmgate.domain import Job, JobState, NodeAllocation, Partition  # noqa: E402
 
 INFO = ClusterInfo("bench", (22, 5, 8))
 
@@ -68,47 +72,23 @@ async def ping_through_app(state_dir: Path, count: int, rounds: int) -> float:
     user = pwd.getpwuid(os.getuid()).pw_name
     async with app.router.lifespan_context(app):
         token = mint(load_key(settings.jwt_key_path), user, 600)
-        path = "/slurm/v0.0.44/ping"
         headers = [
             (b"host", b"localhost"),
             (b"x-slurm-user-name", user.encode()),
             (b"x-slurm-user-token", token.encode()),
         ]
-        statuses: list[int] = []
-
-        async def receive() -> dict[str, Any]:
-            return {"type": "http.request", "body": b"", "more_body": False}
-
-        async def send(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                statuses.append(message["status"])
-
-        async def ping() -> None:
-            scope = {
-                "type": "http",
-                "asgi": {"version": "3.0"},
-                "http_version": "1.1",
-                "method": "GET",
-                "scheme": "http",
-                "path": path,
-                "raw_path": path.encode(),
-                "query_string": b"",
-                "root_path": "",
-                "headers": headers,
-                "client": ("127.0.0.1", 40000),
-                "server": ("127.0.0.1", 6820),
-            }
-            await app(scope, receive, send)
+        client = DirectClient(app, headers)
+        path = "/slurm/v0.0.44/ping"
 
         for _ in range(200):  # the mirror's first load, and the code paths warm
-            await ping()
-        if set(statuses) != {200}:
-            raise RuntimeError(f"ping answered {sorted(set(statuses))}")
+            await client.request("GET", path)
+        if set(client.statuses) != {200}:
+            raise RuntimeError(f"ping answered {sorted(set(client.statuses))}")
         best = float("inf")
         for _ in range(rounds):
             started = time.perf_counter()
             for _ in range(count):
-                await ping()
+                await client.request("GET", path)
             best = min(best, (time.perf_counter() - started) / count)
         return best
 

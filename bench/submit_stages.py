@@ -35,6 +35,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.asgi_direct import DirectClient  # noqa: E402
 from bench.lab import DEFAULT_VERSIONS, submission  # noqa: E402
 from bench.results_file import write_results  # noqa: E402
 from slurmgate.api.versions import VERSIONS  # noqa: E402
@@ -152,37 +153,17 @@ async def measure(lab: Lab, work: Path, args: argparse.Namespace) -> list[dict[s
     principal = Principal(user_name=user, token=token)
     parsed, _ = VERSIONS[args.version].parse_submission(json.loads(body))
     path = f"/slurm/{args.version}/job/submit"
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [
-            (b"host", b"localhost"),
-            (b"x-slurm-user-name", user.encode()),
-            (b"x-slurm-user-token", token.encode()),
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-        ],
-        "client": ("127.0.0.1", 40000),
-        "server": ("127.0.0.1", 6820),
-    }
-    statuses: list[int] = []
-
-    async def receive() -> dict[str, object]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            statuses.append(message["status"])
+    headers = [
+        (b"host", b"localhost"),
+        (b"x-slurm-user-name", user.encode()),
+        (b"x-slurm-user-token", token.encode()),
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    client = DirectClient(app, headers)
 
     async def through_app() -> None:
-        await app(dict(scope), receive, send)
+        await client.request("POST", path, body)
 
     rounds: list[dict[str, object]] = []
     async with app.router.lifespan_context(app):
@@ -199,9 +180,9 @@ async def measure(lab: Lab, work: Path, args: argparse.Namespace) -> list[dict[s
                 await submit()
         for number in range(args.rounds):
             for way, submit in ways.items():
-                statuses.clear()
+                client.statuses.clear()
                 row = await drive(clock, submit, args.submissions, args.concurrency)
-                refused = sum(status != 200 for status in statuses)
+                refused = sum(status != 200 for status in client.statuses)
                 rounds.append({"round": number + 1, "way": way, "refused": refused, **row})
                 print_row(rounds[-1])
     return rounds
