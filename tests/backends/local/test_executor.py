@@ -283,6 +283,8 @@ async def test_job_runs_as_its_user_while_the_supervisor_stays_root(
     marker = work / "started"
     await ex.launch(spec(base, 14, f"id -u; id -g; touch {marker}; sleep 60", uid=65534, gid=65534))
     await wait_for_file(marker)
+    # The shim records the job's pid once it has started it: the job may be running before.
+    await wait_for_file(base / "spool" / "14" / "pid")
     shim_pid = json.loads((base / "spool" / "14" / "pid").read_text())["shim_pid"]
     assert os.stat(f"/proc/{shim_pid}").st_uid == 0
     ex.signal(14, signal.SIGTERM)
