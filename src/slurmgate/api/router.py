@@ -68,9 +68,10 @@ class IndexedRouter(Router):
             if len(key[2]) + len(key[1]) <= LONGEST_KNOWN_PATH:
                 if len(self._known) >= KNOWN_PATHS:
                     self._known.clear()
-                plain = type(route) is Route and "path_params" not in scope
-                remembered = {**child_scope, "path_params": dict(child_scope["path_params"])}
-                self._known[key] = (route, remembered if plain else None)
+                remembered = None
+                if type(route) is Route and "path_params" not in scope:
+                    remembered = {**child_scope, "path_params": dict(child_scope["path_params"])}
+                self._known[key] = (route, remembered)
         scope.setdefault("router", self)
         scope["route"] = route
         scope.update(child_scope)
