@@ -13,7 +13,8 @@ import asyncio
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from slurmgate.api.versions import VERSIONS
@@ -47,13 +48,22 @@ def submit_directly(
     token = mint(read_key_file(lab.jwt_key), user, lifespan=7200, now=int(time.time()))
     principal = Principal(user_name=user, token=token)
     settings = SlurmSettings(conf=lab.slurm_conf, binding_cache=work / "binding")
-    # The backend sets libslurm's environment (SLURM_CONF, SLURM_JWT) for the process: the
-    # commands the caller runs afterwards (sdiag, scancel) must not inherit it, nor ``probe``'s.
-    saved = dict(os.environ)
-    try:
+    with environment_kept():
         return asyncio.run(
             _drive(settings, work, principal, submission, duration, concurrency, probe)
         )
+
+
+@contextmanager
+def environment_kept() -> Iterator[None]:
+    """The process's environment as it was, once the block ends.
+
+    A slurm backend sets libslurm's environment (SLURM_CONF, SLURM_JWT) for the whole
+    process: the commands a benchmark runs afterwards (sdiag, scancel) must not inherit it.
+    """
+    saved = dict(os.environ)
+    try:
+        yield
     finally:
         os.environ.clear()
         os.environ.update(saved)

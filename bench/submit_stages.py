@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.asgi_direct import DirectClient  # noqa: E402
 from bench.lab import DEFAULT_VERSIONS, submission  # noqa: E402
+from bench.libslurm_ceiling import environment_kept  # noqa: E402
 from bench.results_file import write_results  # noqa: E402
 from slurmgate.api.versions import VERSIONS  # noqa: E402
 from slurmgate.app import create_app  # noqa: E402
@@ -211,16 +212,14 @@ def main() -> None:
     subprocess.run([str(SCRIPT), "up"], check=True)
     lab = require_lab()
     args.version = args.version or DEFAULT_VERSIONS.get(lab.release, "v0.0.38")
-    # The backend sets libslurm's environment for this process; scancel must not inherit it.
-    environment = dict(os.environ)
     work = owned_directory("slurmgate-stages-", lab.gateway_user)
-    os.environ["HOME"] = str(work)  # nothing of root's own is read or written
     try:
-        rounds = asyncio.run(measure(lab, work, args))
+        with environment_kept():
+            os.environ["HOME"] = str(work)  # nothing of root's own is read or written
+            rounds = asyncio.run(measure(lab, work, args))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-        scancel = ["scancel", "--user", lab.users[0], "--name", "bench"]
-        subprocess.run(scancel, check=False, env=environment)
+        subprocess.run(["scancel", "--user", lab.users[0], "--name", "bench"], check=False)
     results = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "release": lab.release,
