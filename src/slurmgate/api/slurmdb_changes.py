@@ -39,7 +39,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def _reading(version: ApiVersion) -> Reading:
-    return Reading(dict(version.spec.records), {}, with_values=version.spec.warns_with_values)
+    return Reading(version.spec.records, {}, with_values=version.spec.warns_with_values)
 
 
 def _listed(

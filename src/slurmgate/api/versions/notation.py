@@ -68,12 +68,20 @@ class Record:
     required: tuple[str, ...] = ()
     #: Extra OpenAPI keywords (``additionalProperties``, a description, ...).
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Each field's name -> its place in ``fields``, made once: a request body is read by
+    #: looking up its few keys, not by walking every field of the record.
+    positions: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        positions = {f.name: i for i, f in enumerate(self.fields)}
+        if len(positions) != len(self.fields):
+            raise ValueError(f"a record names a field twice: {[f.name for f in self.fields]}")
+        object.__setattr__(self, "positions", positions)
 
     def field(self, name: str) -> Field:
-        for item in self.fields:
-            if item.name == name:
-                return item
-        raise KeyError(name)
+        if name not in self.positions:
+            raise KeyError(name)
+        return self.fields[self.positions[name]]
 
     @property
     def names(self) -> tuple[str, ...]:

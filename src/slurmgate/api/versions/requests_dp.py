@@ -8,7 +8,7 @@ a signal) into it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from slurmgate.api.signals import parse_signal
@@ -116,25 +116,27 @@ JOB_RULES: dict[str, Callable[[Any, object, str, Reading], None]] = {
 _UNLIMITED = ("time_limit", "time_minimum")
 
 
-def _no_infinite(target: Any, path: str, unlimited: tuple[str, ...] = ()) -> None:
-    """Infinite numbers become None where that is "no limit"; elsewhere they are refused."""
-    for name in target.__slots__:
-        if getattr(target, name) is INFINITE:
-            if name not in unlimited:
-                raise conversion_error(f"{path}{name}/", f"{name} cannot be infinite")
-            setattr(target, name, None)
+def _no_infinite(target: Any, path: str, given: set[str], unlimited: tuple[str, ...] = ()) -> None:
+    """Infinite numbers become None where that is "no limit"; elsewhere they are refused.
+    Only attributes the body gave (``given``) can hold one; the first refused is named in
+    the target's field order."""
+    infinite = [name for name in given if getattr(target, name, None) is INFINITE]
+    for name in sorted(infinite, key=target.__slots__.index):
+        if name not in unlimited:
+            raise conversion_error(f"{path}{name}/", f"{name} cannot be infinite")
+        setattr(target, name, None)
 
 
-def _job(body: object, records: dict[str, Record], path: str, reading: Reading) -> JobSpec:
+def _job(body: object, records: Mapping[str, Record], path: str, reading: Reading) -> JobSpec:
     spec = JobSpec()
     read_record(body, records["job_desc_msg"], spec, path, reading, "job_desc_msg")
-    _no_infinite(spec, path, _UNLIMITED)
+    _no_infinite(spec, path, reading.given, _UNLIMITED)
     return spec
 
 
 def parse_submission(
     body: object,
-    records: dict[str, Record],
+    records: Mapping[str, Record],
     *,
     operation: str = "job_submit",
     with_values: bool = True,
@@ -178,7 +180,7 @@ _UPDATABLE = set(JobUpdate.__slots__)
 
 
 def parse_update(
-    body: object, records: dict[str, Record], *, with_values: bool = True
+    body: object, records: Mapping[str, Record], *, with_values: bool = True
 ) -> tuple[JobUpdate, list[str]]:
     """POST job/{job_id}: a job_desc_msg whose given fields are the changes."""
     reading = Reading(records, JOB_RULES, with_values=with_values)
@@ -235,7 +237,7 @@ NODE_RULES: dict[str, Callable[[Any, object, str, Reading], None]] = {
 
 
 def parse_selection(
-    body: object, records: dict[str, Record], *, with_values: bool = True
+    body: object, records: Mapping[str, Record], *, with_values: bool = True
 ) -> tuple[JobSelection, int | None, list[str]]:
     """DELETE jobs: kill_jobs_msg -> (the selection, the signal if given, warnings)."""
     reading = Reading(records, SELECTION_RULES, with_values=with_values)
@@ -245,13 +247,13 @@ def parse_selection(
 
 
 def parse_node_update(
-    body: object, records: dict[str, Record], *, with_values: bool = True
+    body: object, records: Mapping[str, Record], *, with_values: bool = True
 ) -> tuple[list[str], NodeUpdate, list[str]]:
     """POST nodes / node/{name}: update_node_msg -> (the names it gives, the update, warnings)."""
     reading = Reading(records, NODE_RULES, with_values=with_values)
     update = NodeUpdate()
     read_record(body, records["update_node_msg"], update, "#/", reading, "update_node_msg")
-    _no_infinite(update, "#/")
+    _no_infinite(update, "#/", reading.given)
     if isinstance(update.state, list):
         update.state = [s.upper() for s in update.state]
     return reading.extra.get("names", []), update, reading.warnings

@@ -10,9 +10,10 @@ as the daemons do.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,7 +57,7 @@ _SLURM_TYPES = {
 class Reading:
     """One body being read: its warnings, and the keys that were given (by target)."""
 
-    records: dict[str, Record]
+    records: Mapping[str, Record]
     rules: dict[str, Callable[[Any, object, str, Reading], None]]
     warnings: list[str] = field(default_factory=list)
     given: set[str] = field(default_factory=set)
@@ -189,26 +190,45 @@ def _in_range(number: object, code: str, path: str) -> object:
     return number
 
 
+#: How a value of one field type is read: (value, path, reading) -> the value for the model.
+ScalarReader = Callable[[object, str, "Reading"], object]
+
+
 def read_scalar(item: Field, value: object, path: str, reading: Reading) -> object:
-    code = item.base_type.split("=", 1)[0]
-    if item.is_list or code in ("csv", "hostlist"):
-        items = read_list(value, path, reading)
-        return ",".join(items) if code in ("csv", "hostlist") and not item.is_list else items
+    return _scalar_reader(item.type)(value, path, reading)
+
+
+@functools.cache
+def _scalar_reader(type_: str) -> ScalarReader:
+    """The reader of a field type ("[s]", "u32n", "s=#enum"), worked out once per type: a
+    submission reads a few fields, and the type's codec decides the same way each time."""
+    is_list = type_.startswith("[")
+    code = type_.strip("[]").split("=", 1)[0]
+    if is_list or code in ("csv", "hostlist"):
+        joined = not is_list
+
+        def listed(value: object, path: str, reading: Reading) -> object:
+            items = read_list(value, path, reading)
+            return ",".join(items) if joined else items
+
+        return listed
     codec = scalar(code)
     if codec is not None and codec.helper in ("number", "floating", "limit", "limit_float"):
-        return _in_range(read_no_val(value, path, reading), code, path)
+        return lambda value, path, reading: _in_range(read_no_val(value, path, reading), code, path)
     schema = codec.schema if codec is not None else {"type": "object"}
     kind = schema.get("type", "object")
     wanted = kind + (f" format={schema['format']}" if "format" in schema else "")
     if kind == "integer":
-        return _in_range(read_integer(value, path, reading, wanted), code, path)
+        return lambda value, path, reading: _in_range(
+            read_integer(value, path, reading, wanted), code, path
+        )
     if kind == "number":
-        return read_number(value, path, reading, wanted)
+        return lambda value, path, reading: read_number(value, path, reading, wanted)
     if kind == "boolean":
-        return read_boolean(value, path, reading)
+        return read_boolean
     if kind == "string":
-        return read_string(value, path, reading)
-    return value
+        return read_string
+    return lambda value, path, reading: value
 
 
 # -- records ---------------------------------------------------------------------------------
@@ -221,12 +241,12 @@ def read_record(
     "job_desc_msg") say: in the record's order, then the keys it does not know."""
     if not isinstance(body, dict):
         raise conversion_error(path, f"Expected object but got {shown(body)}")
-    for item in record.fields:
-        if item.name in body:
-            _read_field(item, body[item.name], target, f"{path}{item.name}/", reading)
-    known = set(record.names)
+    positions = record.positions
+    for place in sorted(positions[key] for key in body if key in positions):
+        item = record.fields[place]
+        _read_field(item, body[item.name], target, f"{path}{item.name}/", reading)
     for key, value in body.items():
-        if key not in known:
+        if key not in positions:
             reading.unknown(f"{path}{key}/", key, value, name.upper())
 
 

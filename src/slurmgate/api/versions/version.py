@@ -323,23 +323,23 @@ class Version:
     def parse_submission(self, body: object) -> tuple[JobSubmission, list[str]]:
         if self.spec.request_style == "sbatch":
             return submission.parse_submission(body, self.name)
-        return requests_dp.parse_submission(body, dict(self.spec.records), with_values=self._shown)
+        return requests_dp.parse_submission(body, self.spec.records, with_values=self._shown)
 
     def parse_allocation(self, body: object) -> tuple[JobSubmission, list[str]]:
         return requests_dp.parse_submission(
-            body, dict(self.spec.records), operation="job_allocate", with_values=self._shown
+            body, self.spec.records, operation="job_allocate", with_values=self._shown
         )
 
     def parse_update(self, body: object) -> tuple[JobUpdate, list[str]]:
         if self.spec.request_style == "sbatch":
             return submission.parse_update(body, self.name)
-        return requests_dp.parse_update(body, dict(self.spec.records), with_values=self._shown)
+        return requests_dp.parse_update(body, self.spec.records, with_values=self._shown)
 
     def parse_selection(self, body: object) -> tuple[JobSelection, int | None, list[str]]:
-        return requests_dp.parse_selection(body, dict(self.spec.records), with_values=self._shown)
+        return requests_dp.parse_selection(body, self.spec.records, with_values=self._shown)
 
     def parse_node_update(self, body: object) -> tuple[list[str], NodeUpdate, list[str]]:
-        return requests_dp.parse_node_update(body, dict(self.spec.records), with_values=self._shown)
+        return requests_dp.parse_node_update(body, self.spec.records, with_values=self._shown)
 
 
 Factory = Callable[[VersionSpec], Version]
