@@ -146,6 +146,9 @@ async def test_filters_choose_as_slurmdbd_does(make_backend: Factory, tmp_path: 
     held = await submit(backend, spec(tmp_path, hold=True, name="gamma"), OTHER)
     await wait_state(backend, ok, JobState.COMPLETED)
     await wait_state(backend, bad, JobState.FAILED)
+    # Most queries below give no times: the window is today's, from local midnight.
+    if time.localtime(began)[:3] != time.localtime(time.time() + 60)[:3]:
+        pytest.skip("the jobs ran before local midnight and the queries would run after it")
 
     async def ids(**filters: object) -> list[int]:
         query = AccountingQuery(**filters)  # type: ignore[arg-type]
