@@ -1,5 +1,6 @@
-"""In-process costs on the hot paths: rendering job lists, verifying tokens, scheduling, and a
-GET ping through the whole ASGI app (embedded cluster, no HTTP server).
+"""In-process costs on the hot paths: rendering job lists, reading a submission's body,
+verifying tokens, scheduling, and a GET ping through the whole ASGI app (embedded cluster, no
+HTTP server).
 
 Usage: python bench/micro.py
 """
@@ -15,10 +16,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import orjson
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.asgi_direct import DirectClient  # noqa: E402
+from bench.lab import submission  # noqa: E402
 from slurmgate.api.versions import VERSIONS  # noqa: E402
 from slurmgate.app import create_app  # noqa: E402
 from slurmgate.auth.keys import load_key  # noqa: E402
@@ -99,6 +103,11 @@ def main() -> None:
     for name, version in VERSIONS.items():
         ms = best_of(5, lambda v=version: v.jobs(running, INFO)) * 1000  # type: ignore[misc]
         print(f"{'render 1,000 jobs ' + name:<48}{ms:>10.2f}")
+    for name, version in VERSIONS.items():
+        # The held job bench/lab.py submits, as the server hands its body to the endpoint.
+        body = orjson.loads(submission("/home/alice", name))
+        per = best_of(5, lambda v=version, b=body: [v.parse_submission(b) for _ in range(10_000)])
+        print(f"{'read a submission body ' + name + ', per body':<48}{per / 10:>10.4f}")
 
     key = b"k" * 64
     verifier = TokenVerifier(key)
