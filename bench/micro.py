@@ -8,8 +8,6 @@ Usage: python bench/micro.py
 from __future__ import annotations
 
 import asyncio
-import os
-import pwd
 import sys
 import tempfile
 import time
@@ -31,6 +29,7 @@ from slurmgate.backends.base import ClusterInfo  # noqa: E402
 from slurmgate.backends.local.scheduler import NodeResources, plan  # noqa: E402
 from slurmgate.config import Settings  # noqa: E402
 from slurmgate.domain import Job, JobState, NodeAllocation, Partition  # noqa: E402
+from tests.support.cluster import current_user  # noqa: E402
 
 INFO = ClusterInfo("bench", (22, 5, 8))
 
@@ -73,7 +72,7 @@ async def ping_through_app(state_dir: Path, count: int, rounds: int) -> float:
     """Seconds per GET ping handed straight to the ASGI app, best of ``rounds``."""
     settings = Settings(state_dir=state_dir)
     app = create_app(settings)
-    user = pwd.getpwuid(os.getuid()).pw_name
+    user = current_user()
     async with app.router.lifespan_context(app):
         token = mint(load_key(settings.jwt_key_path), user, 600)
         headers = [

@@ -53,8 +53,7 @@ class IndexedRouter(Router):
         if known is not None:
             route, params = known
             if params is not None and "path_params" not in scope:
-                # Each request its own parameters: a handler may change what it was given.
-                child_scope = {**params, "path_params": dict(params["path_params"])}
+                child_scope = _own_params(params)
             else:
                 match, child_scope = route.matches(scope)
                 if match is not Match.FULL:  # cannot happen: matching reads the method and path
@@ -70,7 +69,7 @@ class IndexedRouter(Router):
                     self._known.clear()
                 remembered = None
                 if type(route) is Route and "path_params" not in scope:
-                    remembered = {**child_scope, "path_params": dict(child_scope["path_params"])}
+                    remembered = _own_params(child_scope)
                 self._known[key] = (route, remembered)
         scope.setdefault("router", self)
         scope["route"] = route
@@ -84,3 +83,9 @@ class IndexedRouter(Router):
             if match is Match.FULL:
                 return route, child_scope
         return None, {}
+
+
+def _own_params(child_scope: Scope) -> dict[str, Any]:
+    """``child_scope`` with a path-parameter dict of its own: a handler may change what it
+    was given, and the remembered match must not see it."""
+    return {**child_scope, "path_params": dict(child_scope["path_params"])}
